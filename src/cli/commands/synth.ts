@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { loadFleet } from '../../spec/load.js';
+import { formatProblem } from '../../spec/problem.js';
+import { toYaml, writeManifestSets } from '../../synth/serialize.js';
+import { synthFleet } from '../../synth/synth.js';
+import { ExitCode } from '../exit-codes.js';
+import type { CommandContext } from '../main.js';
+
+/** `clusterops synth`: writes the Cluster API and add-on manifests, byte-identical across runs. */
+export function synthCommand(ctx: CommandContext): Command {
+  return new Command('synth')
+    .description('write the manifests for every cluster: to stdout (-o -), or one folder per stage and cluster (-o DIR)')
+    .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
+    .option('-o, --output <dir|->', 'folder to write, or - for stdout', '-')
+    .action(async (opts: { clusters: string; output: string }) => {
+      const { fleet, problems } = await loadFleet(opts.clusters);
+      for (const p of problems) ctx.stderr.write(`${formatProblem(p)}\n`);
+      if (!fleet) return ctx.exit(ExitCode.failed);
+      const sets = synthFleet(fleet);
+      if (opts.output === '-') {
+        for (const set of sets) ctx.stdout.write(`# clusterops manifest set: ${set.id}\n${toYaml(set.objects)}`);
+      } else {
+        const files = await writeManifestSets(sets, opts.output);
+        if (ctx.stderr.isTTY) ctx.stderr.write(`wrote ${files.length} files under ${opts.output}/\n`);
+      }
+      return ctx.exit(ExitCode.ok);
+    });
+}

@@ -1,0 +1,12 @@
+/** Exit codes every clusterops command shares, after kubectl's. */
+export const ExitCode = {
+  /** Success; for `diff`, no changes. */
+  ok: 0,
+  /** Invalid declarations; for `diff`, changes found; a failed apply. */
+  failed: 1,
+  /** Usage error: unknown flag, missing argument, unreadable clusters folder. */
+  usage: 2,
+} as const;
+
+/** A mistake in how a command was called; printed as `error: …` and exits 2. */
+export class UsageError extends Error {}

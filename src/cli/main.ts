@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { FleetDirError } from '../spec/load.js';
+import { validateCommand } from './commands/validate.js';
+import { synthCommand } from './commands/synth.js';
+import { ExitCode, UsageError } from './exit-codes.js';
+
+/** What a command needs from the process, passed in so commands can be run in tests. */
+export interface CommandContext {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Records the exit code the command ends with. */
+  exit(code: number): void;
+}
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Runs the clusterops CLI with `argv` (as process.argv) and resolves to the exit code. */
+export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | 'stderr'> = process): Promise<number> {
+  let code: number = ExitCode.ok;
+  const ctx: CommandContext = { ...io, exit: (c) => { code = c; } };
+  const program = new Command('clusterops')
+    .description('Run a fleet of Kubernetes clusters from one git repository.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .exitOverride();
+  for (const make of [validateCommand, synthCommand]) program.addCommand(make(ctx).exitOverride());
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof UsageError || err instanceof FleetDirError) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return ExitCode.usage;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`error: ${message}\n`);
+    if (process.env.CLUSTEROPS_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+    return ExitCode.failed;
+  }
+}

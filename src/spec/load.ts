@@ -1,0 +1,238 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { Fleet } from './fleet.js';
+import { sortProblems, type Problem } from './problem.js';
+import { crossFieldProblems, parseAddonSettings, stageSchema, workloadClusterSchema } from './schema.js';
+import type { Stage } from './stage.js';
+import { CLUSTEROPS_API_VERSION } from './supported-versions.js';
+import type { WorkloadCluster, WorkloadClusterSpec } from './workload-cluster.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { dns1123LabelError } from './names.js';
+
+/** The result of reading `clusters/`: a Fleet when there is no problem, and every problem found. */
+export interface LoadResult {
+  fleet?: Fleet;
+  problems: Problem[];
+}
+
+/** Thrown when the clusters folder itself cannot be read (a usage error, not a declaration problem). */
+export class FleetDirError extends Error {}
+
+const STAGE_FILES = ['stage.yaml', 'stage.yml'];
+const isYaml = (name: string) => name.endsWith('.yaml') || name.endsWith('.yml');
+
+/** Reads and validates every declaration under `root` (one folder per stage). */
+export async function loadFleet(root: string): Promise<LoadResult> {
+  const st = await stat(root).catch(() => undefined);
+  if (!st?.isDirectory()) throw new FleetDirError(`clusters folder "${root}" does not exist or is not a folder`);
+  const problems: Problem[] = [];
+  const stages: Stage[] = [];
+  const clusters: WorkloadCluster[] = [];
+  const entries = (await readdir(root, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  for (const e of entries.filter((e) => e.isFile() && isYaml(e.name))) {
+    problems.push(at(show(path.join(root, e.name)), `declarations belong in a stage folder: ${show(root)}/<stage>/${e.name}`));
+  }
+  for (const dir of entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+    const r = await loadStage(path.join(root, dir), dir);
+    problems.push(...r.problems);
+    if (r.stage) stages.push(r.stage);
+    clusters.push(...r.clusters);
+  }
+  const unique = dedupe(problems);
+  if (unique.length) return { problems: sortProblems(unique) };
+  clusters.sort((a, b) => cmp(a.stage, b.stage) || cmp(a.name, b.name));
+  return { fleet: { root, stages, clusters }, problems: [] };
+}
+
+async function loadStage(dir: string, name: string): Promise<{ stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[] }> {
+  const problems: Problem[] = [];
+  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
+  for (const e of entries.filter((e) => e.isDirectory())) {
+    problems.push(at(show(path.join(dir, e.name)), `nested folders are not read; a stage is one folder: move its files into ${show(dir)}/`));
+  }
+  const files = entries.filter((e) => e.isFile() && isYaml(e.name)).map((e) => e.name).sort();
+  const folderError = dns1123LabelError(name);
+  if (folderError) problems.push(at(show(dir), `stage folder name: ${folderError}`));
+
+  let stage: Stage = { name, defaults: {}, policy: {} };
+  let stageSource: YamlSource | undefined;
+  const stageFile = files.find((f) => STAGE_FILES.includes(f));
+  if (stageFile) {
+    const r = await readSource(path.join(dir, stageFile));
+    problems.push(...r.problems);
+    if (r.source) {
+      const s = validateStage(r.source, name);
+      problems.push(...s.problems);
+      if (s.stage) { stage = s.stage; stageSource = r.source; }
+    }
+  }
+
+  const clusters: WorkloadCluster[] = [];
+  const byName = new Map<string, string>();
+  for (const f of files.filter((f) => !STAGE_FILES.includes(f))) {
+    const r = await readSource(path.join(dir, f));
+    problems.push(...r.problems);
+    if (!r.source) continue;
+    const c = validateCluster(r.source, stage, stageSource);
+    problems.push(...c.problems);
+    const declared = (r.source.value as { metadata?: { name?: unknown } })?.metadata?.name;
+    if (typeof declared === 'string') {
+      const first = byName.get(declared);
+      if (first) problems.push(r.source.problem(['metadata', 'name'], `duplicate cluster name "${declared}" in stage "${name}" (also declared in ${first})`));
+      else byName.set(declared, r.source.file);
+    }
+    if (c.cluster && !problems.length) clusters.push(c.cluster);
+  }
+  return { stage: problems.length ? undefined : stage, clusters, problems };
+}
+
+async function readSource(file: string): Promise<{ source?: YamlSource; problems: Problem[] }> {
+  const bytes = await readFile(file);
+  return parseYamlSource(show(file), bytes);
+}
+
+function checkHeader(source: YamlSource, kind: string): Problem[] {
+  const v = source.value;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    return [source.problem([], `expected a mapping with apiVersion: ${CLUSTEROPS_API_VERSION} and kind: ${kind}`)];
+  }
+  const doc = v as Record<string, unknown>;
+  const out: Problem[] = [];
+  if (doc.apiVersion !== CLUSTEROPS_API_VERSION) {
+    out.push(source.problem(['apiVersion'], doc.apiVersion === undefined ? `required; expected ${CLUSTEROPS_API_VERSION}` : `expected ${CLUSTEROPS_API_VERSION}, got ${JSON.stringify(doc.apiVersion)}`));
+  }
+  if (doc.kind !== kind) {
+    const hint = doc.kind === 'Stage' ? ' (a Stage belongs in stage.yaml)' : doc.kind === 'WorkloadCluster' ? ' (stage.yaml holds the Stage)' : '';
+    out.push(source.problem(['kind'], doc.kind === undefined ? `required; expected ${kind}` : `expected ${kind}, got ${JSON.stringify(doc.kind)}${hint}`));
+  }
+  return out;
+}
+
+function validateStage(source: YamlSource, folder: string): { stage?: Stage; problems: Problem[] } {
+  const header = checkHeader(source, 'Stage');
+  if (header.length) return { problems: header };
+  const r = stageSchema.safeParse(source.value, { reportInput: true });
+  const problems = r.success ? [] : zodProblems(r.error.issues, source);
+  if (r.success && r.data.metadata.name !== folder) {
+    problems.push(source.problem(['metadata', 'name'], `must equal its folder name "${folder}"`));
+  }
+  if (!r.success) return { problems };
+  // A misnamed stage still lends its defaults and policy, so its clusters' problems show in the same run.
+  const { defaults, policy } = r.data.spec;
+  return { stage: { name: folder, defaults, policy, file: source.file }, problems };
+}
+
+function validateCluster(source: YamlSource, stage: Stage, stageSource?: YamlSource): { cluster?: WorkloadCluster; problems: Problem[] } {
+  const header = checkHeader(source, 'WorkloadCluster');
+  if (header.length) return { problems: header };
+  const doc = source.value as Record<string, unknown>;
+  const merged = { ...doc, spec: deepMerge(stage.defaults, doc.spec) };
+  // A field path may hold a value the stage defaulted: point at stage.yaml then.
+  const where = (p: PropertyKey[], opts?: { key?: boolean }) => {
+    const here = source.locate(p, opts);
+    if (here.exact || !stageSource || p[0] !== 'spec') return { source, exact: here.exact };
+    const inStage = stageSource.locate(['spec', 'defaults', ...p.slice(1)], opts);
+    return inStage.exact ? { source: stageSource, exact: true, prefix: ['spec', 'defaults'] } : { source, exact: false };
+  };
+  const problemAt = (p: PropertyKey[], message: string, opts?: { key?: boolean }): Problem => {
+    const w = where(p, opts);
+    const local = w.prefix ? [...w.prefix, ...p.slice(1)] : p;
+    return w.source.problem(local, message, opts);
+  };
+  const r = workloadClusterSchema.safeParse(merged, { reportInput: true });
+  const problems = r.success ? [] : zodProblems(r.error.issues, source, problemAt, where);
+  for (const fp of crossFieldProblems(merged.spec)) problems.push(problemAt(['spec', ...fp.path], fp.message));
+  // Policy is checked on the merged values even when other fields failed, so one run shows all.
+  const spec = merged.spec as { controlPlane?: { replicas?: unknown }; deletionProtection?: unknown } | undefined;
+  const min = stage.policy.minControlPlaneReplicas;
+  const replicas = spec?.controlPlane?.replicas;
+  if (min !== undefined && typeof replicas === 'number' && replicas < min) {
+    problems.push(problemAt(['spec', 'controlPlane', 'replicas'], `stage "${stage.name}" policy requires at least ${min} control-plane replicas`));
+  }
+  if (stage.policy.requireDeletionProtection && spec?.deletionProtection !== true) {
+    problems.push(problemAt(['spec', 'deletionProtection'], `stage "${stage.name}" policy requires deletionProtection: true`));
+  }
+  if (!r.success || problems.length) return { problems };
+  const addons: Record<string, unknown> = {};
+  for (const [name, settings] of Object.entries(r.data.spec.addons)) {
+    const a = parseAddonSettings(name, settings);
+    if ('settings' in a) addons[name] = a.settings;
+  }
+  const pos = source.locate([]);
+  return {
+    cluster: {
+      name: r.data.metadata.name,
+      stage: stage.name,
+      labels: r.data.metadata.labels,
+      spec: { ...r.data.spec, addons } as WorkloadClusterSpec,
+      source: { file: source.file, line: pos.line, column: pos.column },
+    },
+    problems,
+  };
+}
+
+type Locator = (p: PropertyKey[], opts?: { key?: boolean }) => { exact: boolean };
+type ProblemAt = (p: PropertyKey[], message: string, opts?: { key?: boolean }) => Problem;
+
+/** Turns zod issues into problems at the right line, with messages a person can act on. */
+function zodProblems(issues: z.core.$ZodIssue[], source: YamlSource, problemAt?: ProblemAt, where?: Locator): Problem[] {
+  const at: ProblemAt = problemAt ?? ((p, m, o) => source.problem(p, m, o));
+  const exact: Locator = where ?? ((p, o) => source.locate(p, o));
+  const out: Problem[] = [];
+  for (const iss of issues) {
+    const p = iss.path as PropertyKey[];
+    if (iss.code === 'unrecognized_keys') {
+      for (const key of iss.keys) out.push(at([...p, key], `unknown field "${key}"`, { key: true }));
+    } else if ((iss.code === 'invalid_type' || iss.code === 'invalid_value') && !exact(p).exact) {
+      out.push(at(p, 'required field is missing'));
+    } else if (iss.code === 'invalid_union' || iss.code === 'invalid_type') {
+      out.push(at(p, iss.code === 'invalid_type' ? `expected ${article(iss.expected)}${describe(iss.input)}` : iss.message));
+    } else {
+      out.push(at(p, iss.message));
+    }
+  }
+  return out;
+}
+
+function article(t: string): string {
+  return t === 'object' ? 'a mapping' : t === 'array' ? 'a list' : /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+function describe(input: unknown): string {
+  if (input === null) return ', got null';
+  if (Array.isArray(input)) return ', got a list';
+  if (typeof input === 'object') return ', got a mapping';
+  return `, got ${typeof input} ${JSON.stringify(input)}`;
+}
+
+/** Stage defaults under a cluster's own spec: mappings merge, anything else the cluster sets wins. */
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (isPlain(base) && isPlain(over)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+    return out;
+  }
+  return over;
+}
+
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function at(file: string, message: string): Problem {
+  return { file, line: 1, column: 1, path: '', message };
+}
+
+function show(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.file}:${p.line}:${p.column}:${p.path}:${p.message}`;
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+}

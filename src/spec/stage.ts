@@ -1,0 +1,17 @@
+/** The validated form of a stage folder's optional `stage.yaml` (kind `Stage`). */
+export interface StagePolicy {
+  /** Smallest control-plane replica count any cluster of the stage may declare. */
+  minControlPlaneReplicas?: 1 | 3 | 5;
+  /** Every cluster of the stage must have `deletionProtection: true`. */
+  requireDeletionProtection?: boolean;
+}
+
+/** A stage: a folder of `clusters/`, with the defaults and policy of its `stage.yaml`. */
+export interface Stage {
+  name: string;
+  /** Partial cluster spec merged under each cluster's own spec (the cluster's value wins). */
+  defaults: Record<string, unknown>;
+  policy: StagePolicy;
+  /** The stage.yaml file, when there is one. */
+  file?: string;
+}
