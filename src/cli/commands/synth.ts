@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
-import { toYaml, writeManifestSets } from '../../synth/serialize.js';
-import { synthFleet } from '../../synth/synth.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 
@@ -16,6 +14,9 @@ export function synthCommand(ctx: CommandContext): Command {
       const { fleet, problems } = await loadFleet(opts.clusters);
       for (const p of problems) ctx.stderr.write(`${formatProblem(p)}\n`);
       if (!fleet) return ctx.exit(ExitCode.failed);
+      // Loaded on use: cdk8s and the generated Cluster API types are the heaviest imports of the CLI.
+      const { synthFleet } = await import('../../synth/synth.js');
+      const { toYaml, writeManifestSets } = await import('../../synth/serialize.js');
       const sets = synthFleet(fleet);
       if (opts.output === '-') {
         for (const set of sets) ctx.stdout.write(`# clusterops manifest set: ${set.id}\n${toYaml(set.objects)}`);
