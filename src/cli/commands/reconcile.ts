@@ -1,0 +1,102 @@
+import { Command } from 'commander';
+import { createLogger } from '../../reconciler/logger.js';
+import { parseDuration, reconcileOnce, startReconcilerProcess } from '../../reconciler/reconciler-process.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import type { CommandContext } from '../main.js';
+
+const defaultContext: CommandContext = { stdout: process.stdout, stderr: process.stderr, exit: (code) => void (process.exitCode = code) };
+
+interface ReconcileFlags {
+  repo: string;
+  branch?: string;
+  kubeconfig?: string;
+  context?: string;
+  once?: boolean;
+  interval: string;
+  driftInterval?: string;
+  listen: string;
+  webhookSecretFile?: string;
+  cacheDir: string;
+  leaderElect: boolean;
+  concurrency: string;
+  allowMassPrune?: boolean;
+}
+
+function duration(text: string, flag: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** `clusterops reconcile`: the management-cluster reconciler, following one branch of a git repository. */
+export function reconcileCommand(ctx: CommandContext = defaultContext): Command {
+  return new Command('reconcile')
+    .description('apply every commit of a git branch to the management cluster and its workload clusters, and keep them so')
+    .requiredOption('--repo <url>', 'git repository URL (file://, https://, ssh)')
+    .option('--branch <name>', "branch to follow (default: the remote's default branch)")
+    .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--once', 'fetch, apply and prune once, then exit (1 when anything failed)')
+    .option('--interval <duration>', 'how often to fetch', '30s')
+    .option('--drift-interval <duration>', 'how often to re-check every object for changes made by hand (default: --interval)')
+    .option('--listen <addr>', 'address of /hooks/git, /healthz, /readyz and /metrics', ':8080')
+    .option('--webhook-secret-file <file>', 'shared secret of the git webhook (GitHub HMAC or GitLab token)')
+    .option('--cache-dir <dir>', 'folder for the git copy, dependencies and builds', '.clusterops/reconciler')
+    .option('--no-leader-elect', 'do not take a Lease (only one replica may run)')
+    .option('--concurrency <n>', 'ManifestSets reconciled at once', '4')
+    .option('--allow-mass-prune', 'let prune delete more than half of a set (e.g. to remove a whole stage)')
+    .action(async (flags: ReconcileFlags) => {
+      const logger = createLogger();
+      const concurrency = Number(flags.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+      const options = {
+        repo: flags.repo,
+        branch: flags.branch,
+        kubeconfig: flags.kubeconfig,
+        context: flags.context,
+        cacheDir: flags.cacheDir,
+        pollIntervalMs: duration(flags.interval, '--interval'),
+        driftIntervalMs: flags.driftInterval ? duration(flags.driftInterval, '--drift-interval') : undefined,
+        listen: flags.listen,
+        webhookSecretFile: flags.webhookSecretFile,
+        leaderElection: flags.leaderElect,
+        concurrency,
+        allowMassPrune: flags.allowMassPrune,
+        logger,
+      };
+      if (flags.once) {
+        const result = await reconcileOnce(options);
+        const failed = result.applied.filter((a) => a.errors.length > 0);
+        for (const a of result.applied) {
+          const c = a.counts;
+          ctx.stdout.write(`${a.set}: ${c.created} created, ${c.configured} configured, ${c.unchanged} unchanged, ${c.deleted} deleted, ${c.skipped} skipped${a.errors.length ? `, ${a.errors.length} error(s)` : ''}\n`);
+          for (const e of a.errors) ctx.stderr.write(`error: ${a.set}: ${e}\n`);
+        }
+        if (result.sourceError) ctx.stderr.write(`error: ${result.sourceError}\n`);
+        ctx.stdout.write(`revision ${result.revision ?? '(none applied)'}\n`);
+        return ctx.exit(failed.length > 0 || result.sourceError ? ExitCode.failed : ExitCode.ok);
+      }
+      const running = await startReconcilerProcess(options);
+      if (running.server) ctx.stderr.write(`clusterops reconcile: serving ${running.server.url}/metrics, /healthz, /readyz, POST /hooks/git\n`);
+      const signal = await untilSignal();
+      logger.info({ signal }, 'stopping');
+      await running.stop();
+      logger.flush();
+      return ctx.exit(ExitCode.ok);
+    });
+}

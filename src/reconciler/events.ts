@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { KubeApi } from '../kube/client.js';
+import type { Logger } from 'pino';
+import { WORKLOAD_CLUSTER_API_VERSION } from './workload-cluster-crd.js';
+
+/** Reasons of the events the reconciler records, one per kind of outcome. */
+export const EVENT_REASONS = {
+  applied: { type: 'Normal', reason: 'Applied' },
+  pruned: { type: 'Normal', reason: 'Pruned' },
+  skipped: { type: 'Warning', reason: 'PruneSkipped' },
+  drift: { type: 'Normal', reason: 'DriftCorrected' },
+  failed: { type: 'Warning', reason: 'ReconcileFailed' },
+  recovered: { type: 'Normal', reason: 'Recovered' },
+  suspended: { type: 'Normal', reason: 'Suspended' },
+} as const;
+export type EventKind = keyof typeof EVENT_REASONS;
+
+/** The object an event is about. */
+export interface EventSubject {
+  apiVersion?: string;
+  kind?: string;
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+/**
+ * Records core/v1 Events about WorkloadClusters (apply, prune, skip, drift, failure). Recording is
+ * best effort: a failed write is logged, never thrown, so events never block a reconcile.
+ */
+export class EventRecorder {
+  constructor(
+    private readonly api: KubeApi,
+    private readonly logger: Logger,
+    /** `source.component` and `reportingComponent` of every event. */
+    private readonly component = 'clusterops-reconciler',
+    private readonly instance = process.env.HOSTNAME ?? 'local',
+  ) {}
+
+  /** Records one event with a one-line message. */
+  async record(subject: EventSubject, kind: EventKind, message: string): Promise<void> {
+    const { type, reason } = EVENT_REASONS[kind];
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const name = `${subject.name}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace: subject.namespace },
+      involvedObject: {
+        apiVersion: subject.apiVersion ?? WORKLOAD_CLUSTER_API_VERSION,
+        kind: subject.kind ?? 'WorkloadCluster',
+        namespace: subject.namespace,
+        name: subject.name,
+        ...(subject.uid ? { uid: subject.uid } : {}),
+      },
+      type,
+      reason,
+      message: message.slice(0, 1024),
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      source: { component: this.component },
+      reportingComponent: this.component,
+      reportingInstance: this.instance,
+    };
+    try {
+      await this.api.request({ verb: 'create', method: 'POST', path: `/api/v1/namespaces/${encodeURIComponent(subject.namespace)}/events`, body: event });
+    } catch (error) {
+      this.logger.warn({ subject: `${subject.namespace}/${subject.name}`, reason, err: error instanceof Error ? error.message : String(error) }, 'could not record event');
+    }
+  }
+}

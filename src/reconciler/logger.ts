@@ -1,0 +1,38 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+/** Paths whose values are never written, wherever they appear in a log record. */
+export const REDACTED_PATHS = [
+  'secret',
+  'token',
+  'password',
+  'kubeconfig',
+  'webhookSecret',
+  'headers.authorization',
+  'headers["x-gitlab-token"]',
+  'headers["x-hub-signature-256"]',
+  '*.secret',
+  '*.token',
+  '*.password',
+  '*.kubeconfig',
+  '*.value',
+];
+
+/** The reconciler's logger: pino JSON lines on stderr (or `destination`), with credential paths redacted. */
+export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
+  return pino(
+    {
+      name: 'clusterops',
+      level: options.level ?? process.env.CLUSTEROPS_LOG_LEVEL ?? 'info',
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      base: { pid: process.pid },
+    },
+    options.destination ?? pino.destination({ fd: 2, sync: false }),
+  );
+}
+
+/** A logger that writes nothing, for tests and library use. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
+export type { Logger };

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { KubeClient } from '../kube/client.js';
+import { loadKubeconfig } from '../kube/kubeconfig.js';
+import { GitSource } from './git-source.js';
+import { LeaderElector } from './leader-election.js';
+import { ReconcilerMetrics } from './metrics.js';
+import { Reconciler, type PassResult } from './reconciler.js';
+import { startServer, type RunningServer } from './server.js';
+import { SynthRunner } from './synth-runner.js';
+
+/** Everything `clusterops reconcile` (and `clusterops dev`) can be told. */
+export interface ReconcilerProcessOptions {
+  repo: string;
+  branch?: string;
+  kubeconfig?: string;
+  context?: string;
+  /** Folder for the git copy, installed dependencies and builds. */
+  cacheDir: string;
+  pollIntervalMs: number;
+  driftIntervalMs?: number;
+  /** `host:port` of the HTTP endpoints; undefined for none. */
+  listen?: string;
+  webhookSecretFile?: string;
+  /** @default true */
+  leaderElection?: boolean;
+  /** Namespace of the leader Lease. @default clusterops-system */
+  leaseNamespace?: string;
+  concurrency?: number;
+  allowMassPrune?: boolean;
+  synthTimeoutMs?: number;
+  synthMaxOldSpaceMb?: number;
+  /** Installations whose node_modules a revision with the same lockfile may reuse. */
+  seedInstallations?: string[];
+  logger: Logger;
+}
+
+/** A running reconciler process: its parts, and how to stop it. */
+export interface ReconcilerProcess {
+  reconciler: Reconciler;
+  metrics: ReconcilerMetrics;
+  server?: RunningServer;
+  elector?: LeaderElector;
+  identity: string;
+  /** Stops leading (releasing the lease), the loop and the server. */
+  stop(): Promise<void>;
+}
+
+/** Parses a duration such as `30s`, `5m`, `1h`, `500ms` or a bare number of seconds into milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new Error(`${JSON.stringify(text)} is not a duration (e.g. 30s, 5m, 1h)`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const ms = Number(m[1]) * factor;
+  if (ms < 100) throw new Error(`${JSON.stringify(text)} is too short (at least 100ms)`);
+  return ms;
+}
+
+async function readSecretFile(file: string): Promise<Buffer> {
+  const content = await readFile(file).catch(() => {
+    throw new Error(`webhook secret file ${file} cannot be read`);
+  });
+  const trimmed = Buffer.from(content.toString('utf8').replace(/\r?\n$/, ''));
+  if (trimmed.length === 0) throw new Error(`webhook secret file ${file} is empty`);
+  return trimmed;
+}
+
+function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: ReconcilerMetrics): Reconciler {
+  return new Reconciler({
+    source: new GitSource({ url: options.repo, branch: options.branch, dir: path.join(options.cacheDir, 'git') }),
+    synthesizer: new SynthRunner({
+      cacheDir: path.join(options.cacheDir, 'synth'),
+      logger: options.logger,
+      timeoutMs: options.synthTimeoutMs,
+      maxOldSpaceMb: options.synthMaxOldSpaceMb,
+      seedInstallations: options.seedInstallations,
+    }),
+    api: client,
+    logger: options.logger,
+    metrics,
+    pollIntervalMs: options.pollIntervalMs,
+    driftIntervalMs: options.driftIntervalMs,
+    concurrency: options.concurrency,
+    allowMassPrune: options.allowMassPrune,
+  });
+}
+
+/** Runs one pass (fetch, synth, apply, prune, status) without leader election; for `--once`. */
+export async function reconcileOnce(options: ReconcilerProcessOptions): Promise<PassResult> {
+  const client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: options.kubeconfig, context: options.context }));
+  const metrics = new ReconcilerMetrics({ defaultMetrics: false });
+  const reconciler = parts(options, client, metrics);
+  try {
+    return await reconciler.runOnce();
+  } finally {
+    reconciler.close();
+    client.close();
+  }
+}
+
+/**
+ * Starts the reconciler as a long-running process: the HTTP endpoints at once, and the loop
+ * whenever this replica holds the leader Lease (at once when leader election is off).
+ */
+export async function startReconcilerProcess(options: ReconcilerProcessOptions): Promise<ReconcilerProcess> {
+  const log = options.logger;
+  const client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: options.kubeconfig, context: options.context }));
+  const metrics = new ReconcilerMetrics();
+  const reconciler = parts(options, client, metrics);
+  const identity = `${process.env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`;
+  const webhookSecret = options.webhookSecretFile ? await readSecretFile(options.webhookSecretFile) : undefined;
+  let elector: LeaderElector | undefined;
+  const leading = () => !elector || elector.isLeader;
+
+  const server = options.listen
+    ? await startServer({
+        listen: options.listen,
+        metrics,
+        logger: log,
+        webhookSecret,
+        onPush: () => {
+          if (leading()) reconciler.requestFetch();
+        },
+        readiness: () =>
+          !leading()
+            ? { ready: true, message: 'standby: another replica leads' }
+            : reconciler.hasSynced
+              ? { ready: true, message: `leading; revision ${reconciler.revision ?? '(none yet)'}` }
+              : { ready: false, message: 'leading; first sync not finished' },
+      })
+    : undefined;
+
+  if (options.leaderElection ?? true) {
+    elector = new LeaderElector(client, {
+      namespace: options.leaseNamespace ?? 'clusterops-system',
+      identity,
+      logger: log,
+      onStartedLeading: (signal) => {
+        metrics.leader.set(1);
+        reconciler.start(signal);
+      },
+      onStoppedLeading: () => metrics.leader.set(0),
+    });
+    elector.start();
+  } else {
+    metrics.leader.set(1);
+    reconciler.start();
+  }
+  log.info({ repo: new GitSource({ url: options.repo, dir: options.cacheDir }).displayUrl, branch: options.branch ?? '(default)', identity, listen: server?.url }, 'reconciler started');
+
+  return {
+    reconciler,
+    metrics,
+    server,
+    elector,
+    identity,
+    async stop() {
+      await elector?.stop();
+      await reconciler.stop();
+      reconciler.close();
+      await server?.close();
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { ReconcilerMetrics } from './metrics.js';
+import { verifyWebhook } from './webhook.js';
+
+/** Largest webhook body read; push notifications are far smaller. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** What the HTTP endpoints serve, provided by the process that runs the reconciler. */
+export interface ServerOptions {
+  /** `host:port`, `:port` (all interfaces) or `port`; port 0 picks a free one. */
+  listen: string;
+  metrics: ReconcilerMetrics;
+  logger: Logger;
+  /** Shared secret of the git webhook; without it, POST /hooks/git is refused with 403. */
+  webhookSecret?: Buffer;
+  /** Called for each verified push notification; asks for an immediate fetch. */
+  onPush: () => void;
+  /** Whether the process can do its work (for /readyz), with a reason when not. */
+  readiness: () => { ready: boolean; message: string };
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Splits a `--listen` value into host and port. */
+export function parseListen(listen: string): { host?: string; port: number } {
+  const m = /^(?:(.*):)?(\d+)$/.exec(listen.trim());
+  if (!m) throw new Error(`--listen ${JSON.stringify(listen)} is not host:port, :port or port`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new Error(`--listen ${JSON.stringify(listen)}: port out of range`);
+  const host = m[1] ? m[1].replace(/^\[|\]$/g, '') : undefined;
+  return { host, port };
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(undefined);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, options: ServerOptions) => Promise<void>;
+
+/** The routes, one row each: `METHOD path` to handler. */
+const ROUTES: Record<string, Handler> = {
+  'GET /healthz': async (_req, res) => send(res, 200, 'ok\n'),
+  'GET /readyz': async (_req, res, o) => {
+    const r = o.readiness();
+    send(res, r.ready ? 200 : 503, `${r.message}\n`);
+  },
+  'GET /metrics': async (_req, res, o) => {
+    const { contentType, body } = await o.metrics.render();
+    send(res, 200, body, contentType);
+  },
+  'POST /hooks/git': async (req, res, o) => {
+    if (!o.webhookSecret) return send(res, 403, 'webhook not configured (start with --webhook-secret-file)\n');
+    const body = await readBody(req);
+    if (body === undefined) return send(res, 413, 'body too large\n');
+    const verdict = verifyWebhook(o.webhookSecret, req.headers, body);
+    if (!verdict.ok) {
+      o.logger.warn({ remote: req.socket.remoteAddress, reason: verdict.reason }, 'webhook refused');
+      return send(res, 401, `${verdict.reason}\n`);
+    }
+    o.logger.info({ style: verdict.style, event: req.headers['x-github-event'] ?? req.headers['x-gitlab-event'] }, 'webhook accepted; fetching');
+    o.onPush();
+    send(res, 202, 'fetch scheduled\n');
+  },
+};
+
+/** Starts the HTTP server: POST /hooks/git, GET /healthz, /readyz and /metrics. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { host, port } = parseListen(options.listen);
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const handler = ROUTES[`${req.method} ${path}`];
+    if (!handler) {
+      const known = Object.keys(ROUTES).some((k) => k.endsWith(` ${path}`));
+      send(res, known ? 405 : 404, known ? 'method not allowed\n' : 'not found\n');
+      return;
+    }
+    handler(req, res, options).catch((error: unknown) => {
+      options.logger.error({ path, err: error instanceof Error ? error.message : String(error) }, 'request failed');
+      if (!res.headersSent) send(res, 500, 'internal error\n');
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = host && host !== '0.0.0.0' && host !== '::' ? host : '127.0.0.1';
+  return {
+    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

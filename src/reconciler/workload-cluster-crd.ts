@@ -1,0 +1,149 @@
+import { KubeError, type KubeApi } from '../kube/client.js';
+
+/** API group and version of the WorkloadCluster custom resource. */
+export const WORKLOAD_CLUSTER_GROUP = 'clusterops.io';
+export const WORKLOAD_CLUSTER_VERSION = 'v1alpha1';
+export const WORKLOAD_CLUSTER_API_VERSION = `${WORKLOAD_CLUSTER_GROUP}/${WORKLOAD_CLUSTER_VERSION}`;
+export const WORKLOAD_CLUSTER_PLURAL = 'workloadclusters';
+export const WORKLOAD_CLUSTER_CRD_NAME = `${WORKLOAD_CLUSTER_PLURAL}.${WORKLOAD_CLUSTER_GROUP}`;
+
+/** Annotation that pauses a cluster like `spec.suspend: true`. */
+export const SUSPEND_ANNOTATION = 'clusterops.io/suspend';
+/** Annotation whose new value asks for an immediate reconcile (any value, e.g. a timestamp). */
+export const RECONCILE_REQUEST_ANNOTATION = 'clusterops.io/reconcile-requested-at';
+
+const condition = {
+  type: 'object',
+  required: ['type', 'status'],
+  properties: {
+    type: { type: 'string' },
+    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+    reason: { type: 'string' },
+    message: { type: 'string' },
+    lastTransitionTime: { type: 'string', format: 'date-time' },
+    observedGeneration: { type: 'integer' },
+  },
+};
+
+const counts = {
+  type: 'object',
+  properties: Object.fromEntries(['created', 'configured', 'unchanged', 'deleted', 'skipped', 'errors'].map((a) => [a, { type: 'integer' }])),
+};
+
+/**
+ * The `clusterops.io/v1alpha1` WorkloadCluster CustomResourceDefinition: namespaced, with a status
+ * subresource and printer columns, so `kubectl get workloadclusters -A` lists the fleet. The spec
+ * mirrors the declaration (validated by the loader, so the schema keeps nested parts open) plus
+ * `suspend`.
+ */
+export function workloadClusterCrd(): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: WORKLOAD_CLUSTER_CRD_NAME, labels: { 'app.kubernetes.io/managed-by': 'clusterops' } },
+    spec: {
+      group: WORKLOAD_CLUSTER_GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: 'WorkloadCluster',
+        listKind: 'WorkloadClusterList',
+        plural: WORKLOAD_CLUSTER_PLURAL,
+        singular: 'workloadcluster',
+        shortNames: ['wlc'],
+        categories: ['clusterops'],
+      },
+      versions: [
+        {
+          name: WORKLOAD_CLUSTER_VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+            { name: 'Revision', type: 'string', jsonPath: '.status.revision', description: 'The commit applied' },
+            { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec: {
+                  type: 'object',
+                  properties: {
+                    provider: { type: 'string' },
+                    region: { type: 'string' },
+                    kubernetesVersion: { type: 'string' },
+                    controlPlane: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                    nodePools: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+                    network: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                    addons: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                    deletionProtection: { type: 'boolean' },
+                    suspend: { type: 'boolean', description: 'Pause reconciling this cluster.' },
+                  },
+                },
+                status: {
+                  type: 'object',
+                  properties: {
+                    phase: { type: 'string' },
+                    revision: { type: 'string', description: 'The commit SHA last applied.' },
+                    attemptedRevision: { type: 'string', description: 'The commit SHA last tried.' },
+                    observedGeneration: { type: 'integer' },
+                    lastAppliedTime: { type: 'string', format: 'date-time' },
+                    lastError: { type: 'string' },
+                    lastChangeSet: counts,
+                    addons: {
+                      type: 'object',
+                      properties: { ready: { type: 'integer' }, total: { type: 'integer' }, message: { type: 'string' } },
+                    },
+                    conditions: {
+                      type: 'array',
+                      items: condition,
+                      'x-kubernetes-list-type': 'map',
+                      'x-kubernetes-list-map-keys': ['type'],
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+interface Crd {
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
+
+/** Applies the WorkloadCluster CRD (server-side apply) and waits until the API server serves it. */
+export async function installWorkloadClusterCrd(api: KubeApi, fieldManager = 'clusterops', timeoutMs = 30_000): Promise<void> {
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${WORKLOAD_CLUSTER_CRD_NAME}`;
+  await api.request({
+    verb: 'apply',
+    method: 'PATCH',
+    path,
+    query: { fieldManager, force: 'true' },
+    contentType: 'application/apply-patch+yaml',
+    body: workloadClusterCrd(),
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    const crd = (await api.request<Crd>({ verb: 'get', method: 'GET', path })).body;
+    const established = crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    if (established) {
+      try {
+        await api.request({ verb: 'get', method: 'GET', path: `/apis/${WORKLOAD_CLUSTER_API_VERSION}` });
+        return;
+      } catch (error) {
+        if (!(error instanceof KubeError && error.status === 404)) throw error;
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`CustomResourceDefinition ${WORKLOAD_CLUSTER_CRD_NAME} not established after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
