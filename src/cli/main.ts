@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { FleetDirError } from '../spec/load.js';
-import { validateCommand } from './commands/validate.js';
-import { synthCommand } from './commands/synth.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 /** What a command needs from the process, passed in so commands can be run in tests. */
@@ -12,6 +10,22 @@ export interface CommandContext {
   /** Records the exit code the command ends with. */
   exit(code: number): void;
 }
+
+type CommandFactory = (ctx: CommandContext) => Command;
+
+/**
+ * Every command, loaded on use: the CLI imports only the module of the command it runs, so that
+ * `validate` (pre-commit hooks, CI) does not pay for the Kubernetes client, cdk8s or Pulumi.
+ */
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  validate: async () => (await import('./commands/validate.js')).validateCommand,
+  synth: async () => (await import('./commands/synth.js')).synthCommand,
+  diff: async () => (await import('./commands/diff.js')).diffCommand,
+  apply: async () => (await import('./commands/apply.js')).applyCommand,
+  reconcile: async () => (await import('./commands/reconcile.js')).reconcileCommand,
+  dev: async () => (await import('./commands/dev.js')).devCommand,
+  controlplane: async () => (await import('./commands/controlplane.js')).controlPlaneCommand,
+};
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -25,8 +39,9 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  for (const make of [validateCommand, synthCommand]) program.addCommand(make(ctx).exitOverride());
   try {
+    const wanted = argv[2] !== undefined && Object.hasOwn(COMMANDS, argv[2]) ? [argv[2]] : Object.keys(COMMANDS);
+    for (const name of wanted) program.addCommand((await COMMANDS[name]())(ctx).exitOverride());
     await program.parseAsync(argv);
     return code;
   } catch (err) {
