@@ -1,0 +1,77 @@
+/**
+ * Fleet to ManifestSets: one management set per stage (namespace, ClusterClasses, templates,
+ * Clusters) and one add-on set per workload cluster. Each set is synthesized in its own cdk8s App
+ * with `Chart.toJson()`, which writes nothing; cdk8s walks the whole App on every toJson, so one
+ * App per set keeps synth linear in the number of clusters.
+ */
+import { App, type Chart } from 'cdk8s';
+import { ADDONS } from '../addons/catalog.js';
+import { AddonChart, type AddonCatalog } from '../charts/addon-chart.js';
+import { StageChart } from '../charts/stage-chart.js';
+import type { Fleet } from '../spec/fleet.js';
+import type { WorkloadCluster } from '../spec/workload-cluster.js';
+import type { KubeObject, ManifestSet } from './manifest-set.js';
+import { sortForApply } from './order.js';
+
+/** Id of the management ManifestSet of `stage`. */
+export function managementSetId(stage: string): string {
+  return `management.${stage}`;
+}
+
+/** Id of the add-on ManifestSet of `cluster` in `stage`. */
+export function addonSetId(stage: string, cluster: string): string {
+  return `addons.${stage}.${cluster}`;
+}
+
+/** The objects of `chart` in apply order; throws when two objects share group, kind, namespace and name. */
+function chartObjects(setId: string, chart: Chart): KubeObject[] {
+  const objects = sortForApply(chart.toJson() as KubeObject[]);
+  const seen = new Set<string>();
+  for (const object of objects) {
+    const group = object.apiVersion.includes('/') ? object.apiVersion.slice(0, object.apiVersion.indexOf('/')) : '';
+    const key = `${group}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    if (seen.has(key)) throw new Error(`${setId}: two objects are ${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+    seen.add(key);
+  }
+  return objects;
+}
+
+/** Stage names of the fleet, sorted: every declared stage, and any stage a cluster names. */
+function stageNames(fleet: Fleet): string[] {
+  const names = new Set([...fleet.stages.map((stage) => stage.name), ...fleet.clusters.map((cluster) => cluster.stage)]);
+  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Synthesizes the fleet into ManifestSets, in order: for each stage by name, its management set,
+ * then the add-on set of each of its clusters by name. Every stage and cluster gets a set, even an
+ * empty one, so that prune can empty what was removed from the declarations.
+ * @param catalog the add-on catalog; @default ADDONS
+ */
+export function synthFleet(fleet: Fleet, catalog: AddonCatalog = ADDONS): ManifestSet[] {
+  const byStage = new Map<string, WorkloadCluster[]>();
+  for (const cluster of fleet.clusters) {
+    const clusters = byStage.get(cluster.stage);
+    if (clusters) clusters.push(cluster);
+    else byStage.set(cluster.stage, [cluster]);
+  }
+  const sets: ManifestSet[] = [];
+  for (const stage of stageNames(fleet)) {
+    const clusters = (byStage.get(stage) ?? []).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const management = managementSetId(stage);
+    sets.push({
+      id: management,
+      target: { kind: 'management', stage },
+      objects: chartObjects(management, new StageChart(new App(), stage, clusters)),
+    });
+    for (const cluster of clusters) {
+      const id = addonSetId(stage, cluster.name);
+      sets.push({
+        id,
+        target: { kind: 'workload', stage, cluster: cluster.name },
+        objects: chartObjects(id, new AddonChart(new App(), cluster, catalog)),
+      });
+    }
+  }
+  return sets;
+}
