@@ -1,0 +1,175 @@
+/**
+ * Installs the upstream Cluster API and provider CRDs (the folder `tools/crds.sh` prints) into a
+ * control plane by server-side apply, and waits until the API server serves every one of them.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ControlPlaneError } from './errors.js';
+import { KubeHttp, KubeHttpError } from './kube-http.js';
+import { sleep } from './_proc.js';
+import { clusterApiCrdDir, type ProgressSink } from './upstream-assets.js';
+
+/** Field manager of every apply made here. */
+export const FIELD_MANAGER = 'clusterops';
+const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+/** Annotation holding a hash of the applied CRD, so an unchanged CRD is not sent again. */
+export const CONTENT_HASH_ANNOTATION = 'clusterops.io/crd-content-hash';
+/** Concurrent applies; CRDs are large, and the API server compiles each schema. */
+const CONCURRENCY = 4;
+
+/** Options of installClusterApiCrds. */
+export interface InstallCrdsOptions {
+  /** Folder of CRD files (searched recursively for *.yaml). @default the folder `tools/crds.sh` prints */
+  crdDir?: string;
+  /** @default no progress output */
+  progress?: ProgressSink;
+  /** How long to wait for every CRD to be established. @default 120_000 */
+  timeoutMs?: number;
+}
+
+/** What was installed. */
+export interface InstalledCrds {
+  /** CRD names, e.g. `clusters.cluster.x-k8s.io`, sorted. */
+  names: string[];
+  /** Milliseconds until every CRD was established. */
+  elapsedMs: number;
+}
+
+interface CrdFile {
+  path: string;
+  text: string;
+  /** Hash of the file's bytes; stored on each CRD from it as CONTENT_HASH_ANNOTATION. */
+  hash: string;
+}
+
+interface CrdDocument {
+  file: string;
+  name: string;
+  /** The object as applied: the file's content plus CONTENT_HASH_ANNOTATION. */
+  object: Record<string, unknown>;
+}
+
+interface CrdStatus {
+  status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
+}
+
+/**
+ * Applies every Cluster API and provider CRD to the cluster of `kubeconfigPath` and waits until all
+ * are Established. Files whose content is already established there (same hash) are not sent again.
+ */
+export async function installClusterApiCrds(kubeconfigPath: string, options: InstallCrdsOptions = {}): Promise<InstalledCrds> {
+  const began = Date.now();
+  const progress = options.progress ?? (() => undefined);
+  const dir = options.crdDir ?? (await clusterApiCrdDir(progress));
+  const files = await readCrdFiles(dir);
+  const http = await KubeHttp.fromKubeconfig(kubeconfigPath);
+  try {
+    const established = await establishedByHash(http);
+    const changed = files.filter((file) => !established.has(file.hash));
+    const crds = changed.flatMap(crdDocuments);
+    const names = [...files.flatMap((file) => established.get(file.hash) ?? []), ...crds.map((crd) => crd.name)].sort();
+    if (names.length === 0) throw new ControlPlaneError(`no CustomResourceDefinition found under ${dir}`);
+    progress(`controlplane: applying ${crds.length} CRDs from ${dir} (${names.length - crds.length} unchanged)`);
+    const pending = new Set<string>();
+    await forEachLimited(crds, CONCURRENCY, async (crd) => {
+      const applied = await apply(http, crd);
+      if (!isEstablished(applied)) pending.add(crd.name);
+    });
+    await waitEstablished(http, pending, began + (options.timeoutMs ?? 120_000));
+    const elapsedMs = Date.now() - began;
+    progress(`controlplane: ${names.length} CRDs established after ${(elapsedMs / 1000).toFixed(1)} s`);
+    return { names, elapsedMs };
+  } finally {
+    http.close();
+  }
+}
+
+/** Names of the established CRDs that carry a content hash, by hash. */
+async function establishedByHash(http: KubeHttp): Promise<Map<string, string[]>> {
+  const list = await http.json<{ items: Array<CrdStatus & { metadata: { name: string; annotations?: Record<string, string> } }> }>({
+    path: CRD_PATH,
+    timeoutMs: 60_000,
+  });
+  const byHash = new Map<string, string[]>();
+  for (const item of list.items) {
+    const hash = item.metadata.annotations?.[CONTENT_HASH_ANNOTATION];
+    if (hash && isEstablished(item)) byHash.set(hash, [...(byHash.get(hash) ?? []), item.metadata.name]);
+  }
+  return byHash;
+}
+
+async function apply(http: KubeHttp, crd: CrdDocument): Promise<CrdStatus> {
+  try {
+    return await http.json<CrdStatus>({
+      method: 'PATCH',
+      path: `${CRD_PATH}/${encodeURIComponent(crd.name)}?fieldManager=${FIELD_MANAGER}&force=true`,
+      // JSON is YAML, and cheaper for the server to decode than the original text.
+      body: JSON.stringify(crd.object),
+      contentType: 'application/apply-patch+yaml',
+      timeoutMs: 60_000,
+    });
+  } catch (error) {
+    if (error instanceof KubeHttpError) throw new ControlPlaneError(`${crd.file}: ${error.serverMessage}`);
+    throw error;
+  }
+}
+
+async function waitEstablished(http: KubeHttp, pending: Set<string>, deadline: number): Promise<void> {
+  while (pending.size > 0) {
+    await forEachLimited([...pending], CONCURRENCY, async (name) => {
+      const crd = await http.json<CrdStatus>({ path: `${CRD_PATH}/${encodeURIComponent(name)}` });
+      const names = crd.status?.conditions?.find((condition) => condition.type === 'NamesAccepted');
+      if (names?.status === 'False') throw new ControlPlaneError(`CRD ${name}: ${names.message ?? names.reason ?? 'names not accepted'}`);
+      if (isEstablished(crd)) pending.delete(name);
+    });
+    if (pending.size === 0) return;
+    if (Date.now() > deadline) {
+      throw new ControlPlaneError(`timed out waiting for CRDs to be established: ${[...pending].sort().join(', ')}`);
+    }
+    await sleep(100);
+  }
+}
+
+function isEstablished(crd: CrdStatus): boolean {
+  return crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True') ?? false;
+}
+
+/** The YAML files under `dir` (recursively), in path order, with their content hashes. */
+async function readCrdFiles(dir: string): Promise<CrdFile[]> {
+  const names = (await readdir(dir, { recursive: true })).filter((file) => file.endsWith('.yaml') || file.endsWith('.yml')).sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, name);
+      const text = await readFile(path, 'utf8');
+      return { path, text, hash: createHash('sha256').update(text).digest('hex').slice(0, 32) };
+    }),
+  );
+}
+
+/** The CustomResourceDefinition documents of one file, annotated with the file's hash. */
+function crdDocuments(file: CrdFile): CrdDocument[] {
+  const crds: CrdDocument[] = [];
+  for (const doc of parseAllDocuments(file.text)) {
+    if (doc.errors.length > 0) throw new ControlPlaneError(`${relative(process.cwd(), file.path)}: ${doc.errors[0].message}`);
+    const object = doc.toJS() as { kind?: string; metadata?: { name?: string; annotations?: Record<string, string> } } | null;
+    if (object?.kind !== 'CustomResourceDefinition' || !object.metadata?.name) continue;
+    object.metadata.annotations = { ...object.metadata.annotations, [CONTENT_HASH_ANNOTATION]: file.hash };
+    crds.push({ file: file.path, name: object.metadata.name, object: object as Record<string, unknown> });
+  }
+  return crds;
+}
+
+/** Every CustomResourceDefinition document in the YAML files under `dir`, in path order. */
+export async function readCrdDocuments(dir: string): Promise<CrdDocument[]> {
+  return (await readCrdFiles(dir)).flatMap(crdDocuments);
+}
+
+async function forEachLimited<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

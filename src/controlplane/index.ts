@@ -1,0 +1,10 @@
+/** The public surface of the local control plane: what the CLI, tests and benchmarks use. */
+export { ControlPlane, type ControlPlaneOptions, type ComponentFailure } from './control-plane.js';
+export { controlPlaneStatus, type ControlPlaneStatus, type ControlPlaneCondition } from './control-plane-status.js';
+export { stopControlPlane, type StopResult } from './control-plane-stop.js';
+export { startDetachedControlPlane, type DetachedControlPlane, type DetachedStartOptions } from './detached-control-plane.js';
+export { installClusterApiCrds, FIELD_MANAGER, type InstallCrdsOptions, type InstalledCrds } from './crds.js';
+export { ControlPlaneError } from './errors.js';
+export { KubeHttp, KubeHttpError, type KubeHttpCredentials } from './kube-http.js';
+export { readState, type ControlPlaneState } from './state-file.js';
+export { controlPlaneBinaries, clusterApiCrdDir, stderrProgress, type ProgressSink } from './upstream-assets.js';

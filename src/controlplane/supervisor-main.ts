@@ -1,0 +1,99 @@
+/**
+ * Entry point of the detached supervisor that `clusterops controlplane start` leaves running: it owns
+ * the control plane's processes (which die with it, even on SIGKILL), stops them on SIGTERM/SIGINT,
+ * and reports progress and readiness to the starting CLI over the IPC channel, then lets it go.
+ *
+ *   node dist/src/controlplane/supervisor-main.js --state-dir DIR [--no-crds] [--bin-dir DIR]
+ */
+import { parseArgs } from 'node:util';
+import { ControlPlane } from './control-plane.js';
+import { installClusterApiCrds } from './crds.js';
+
+/** Messages the supervisor sends to the process that started it. */
+export type SupervisorMessage =
+  | { type: 'progress'; line: string }
+  | { type: 'ready'; kubeconfig: string; server: string; pid: number }
+  | { type: 'error'; message: string };
+
+function log(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+function report(message: SupervisorMessage): void {
+  if (message.type === 'progress') log(message.line);
+  if (message.type === 'error') log(`error: ${message.message}`);
+  if (process.connected) process.send?.(message);
+}
+
+async function run(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'state-dir': { type: 'string' },
+      'bin-dir': { type: 'string' },
+      'no-crds': { type: 'boolean', default: false },
+    },
+  });
+  const stateDir = values['state-dir'];
+  if (!stateDir) {
+    report({ type: 'error', message: 'supervisor-main: --state-dir is required' });
+    return 2;
+  }
+
+  let controlPlane: ControlPlane | undefined;
+  let ready = false;
+  let shuttingDown: Promise<number> | undefined;
+  let stopRequested: (code: number) => void = () => undefined;
+  const stopped = new Promise<number>((resolve) => (stopRequested = resolve));
+  const shutdown = (why: string, code: number): void => {
+    if (!ready) {
+      // Still starting: leave at once; the exit hook kills what was started (see supervised-process.ts).
+      report({ type: 'error', message: `start aborted (${why})` });
+      process.exit(code || 1);
+    }
+    shuttingDown ??= (async () => {
+      log(`stopping (${why})`);
+      await controlPlane?.stop();
+      log('stopped');
+      return code;
+    })();
+    void shuttingDown.then(stopRequested);
+  };
+  for (const name of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(name, () => shutdown(name, 0));
+  // The CLI went away before the control plane was ready (Ctrl-C): nobody wants it any more.
+  process.on('disconnect', () => {
+    if (!ready) shutdown('the starting command went away', 1);
+  });
+
+  try {
+    controlPlane = await ControlPlane.start({
+      stateDir,
+      binDir: values['bin-dir'],
+      detached: true,
+      progress: (line) => report({ type: 'progress', line }),
+    });
+    if (!values['no-crds']) {
+      await installClusterApiCrds(controlPlane.kubeconfigPath, { progress: (line) => report({ type: 'progress', line }) });
+    }
+  } catch (error) {
+    report({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    await controlPlane?.stop();
+    return 1;
+  }
+  ready = true;
+  report({ type: 'ready', kubeconfig: controlPlane.kubeconfigPath, server: controlPlane.server, pid: process.pid });
+  if (process.connected) process.disconnect();
+
+  void controlPlane.failure.then((failure) => {
+    log(`${failure.component} exited on its own (code ${failure.exit.code}, signal ${failure.exit.signal}); see ${failure.logFile}`);
+    shutdown(`${failure.component} failed`, 1);
+  });
+  return stopped;
+}
+
+run().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
