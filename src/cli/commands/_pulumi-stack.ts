@@ -1,0 +1,214 @@
+import { execFile } from 'node:child_process';
+import { constants, existsSync, statSync } from 'node:fs';
+import { access, readdir, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { EngineEvent, OpType } from '@pulumi/pulumi/automation/index.js';
+
+/** Environment variable the stacks/ program reads the clusters folder from (see stacks/config.ts). */
+export const CLUSTERS_DIR_ENV = 'CLUSTEROPS_CLUSTERS_DIR';
+
+/** Environment variable naming a folder that holds the `pulumi` binary, before $PATH is searched. */
+export const PULUMI_DIR_ENV = 'CLUSTEROPS_PULUMI_DIR';
+
+/** The Pulumi engine cannot run the management stack; the message says what to do. */
+export class PulumiUnavailableError extends Error {}
+
+/** A run of the management stack failed for a reason the user can fix; the message says how. */
+export class PulumiStackError extends Error {}
+
+/** What `clusterops preview` and `ci` need to run the management stack. */
+export interface StackRunOptions {
+  /** Folder with Pulumi.yaml. @default the nearest folder up from the working directory that has one */
+  projectDir?: string;
+  /** Clusters folder handed to the program. */
+  clusters: string;
+  kubeconfig?: string;
+  /** State backend, e.g. `file:///var/lib/clusterops/state`. @default $PULUMI_BACKEND_URL, else `file://~` */
+  backend?: string;
+  /** Stack name. @default the workspace's selected stack */
+  stack?: string;
+  /** Apply instead of previewing. @default false */
+  up?: boolean;
+  /** Receives Pulumi's own progress output. */
+  onOutput?: (text: string) => void;
+}
+
+/** One resource step Pulumi planned (or took). */
+export interface StackStep {
+  op: OpType;
+  type: string;
+  /** Logical name, e.g. `production/payments-eu1/ca-secret`. */
+  name: string;
+}
+
+/** The outcome of one preview or up. */
+export interface StackRunReport {
+  stack: string;
+  steps: StackStep[];
+  /** Count of steps per operation, as Pulumi summarises them. */
+  summary: Partial<Record<OpType, number>>;
+  durationMs: number;
+}
+
+/** Pulumi failures people meet, as a table: what the engine says, and what to tell the user. */
+const KNOWN_FAILURES: readonly { match: RegExp; explain: (m: RegExpMatchArray) => string }[] = [
+  {
+    match: /incorrect passphrase|failed to decrypt|passphrase.*(?:wrong|invalid)/i,
+    explain: () => "the passphrase in PULUMI_CONFIG_PASSPHRASE does not open this stack's secrets (wrong passphrase)",
+  },
+  {
+    match: /passphrase must be set|PULUMI_CONFIG_PASSPHRASE.*(?:must|not) (?:be )?set/i,
+    explain: () => 'set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase of the stack',
+  },
+  {
+    match: /no stack named '([^']+)' found/i,
+    explain: (m) => `stack "${m[1]}" does not exist in this backend; create it with: pulumi stack init ${m[1]}`,
+  },
+  {
+    match: /no resource plugin '([^']+)' found|could not find plugin[^\n]*?(\w[\w-]*)|failed to (?:download|install) plugin[^\n]*?(\w[\w-]*)/i,
+    explain: (m) =>
+      `the Pulumi provider plugin ${m[1] ?? m[2] ?? m[3]} is not installed; this machine can only use plugins built from their Go modules (see tools/build-pulumi.sh)`,
+  },
+  {
+    match: /no language plugin '?nodejs'?|could not find language plugin|pulumi-language-nodejs/i,
+    explain: () => 'the Pulumi Node.js language host (pulumi-language-nodejs) is not next to the pulumi binary nor on PATH',
+  },
+];
+
+/** The user-facing reason of a Pulumi failure: the known cause, else Pulumi's own error lines (never secrets: Pulumi masks them). */
+export function explainPulumiFailure(error: unknown): string {
+  const text = error instanceof Error ? `${error.message}\n${(error as { stderr?: string }).stderr ?? ''}` : String(error);
+  for (const known of KNOWN_FAILURES) {
+    const m = text.match(known.match);
+    if (m) return known.explain(m);
+  }
+  return pulumiErrors(text).slice(0, 5).join('\n') || text.split('\n')[0]!.slice(0, 500);
+}
+
+/** Each `error:` diagnostic in Pulumi's output with its continuation lines, without the `error: ` prefix, once each. */
+function pulumiErrors(text: string): string[] {
+  const lines = text.split('\n');
+  const found = new Set<string>();
+  lines.forEach((line, i) => {
+    const m = /^(\s*)error: (.*)$/i.exec(line);
+    if (!m) return;
+    const block = [m[2]!];
+    for (const next of lines.slice(i + 1)) {
+      if (!next.trim() || !next.startsWith(m[1]!) || /^\s*(error|warning|info):/i.test(next) || /^\S/.test(next)) break;
+      block.push(next.trim());
+    }
+    found.add(block.join('\n'));
+  });
+  // A diagnostic is printed both in the progress lines and under Diagnostics: keep the longest form.
+  const all = [...found];
+  return all.filter((b) => !all.some((o) => o !== b && o.startsWith(b)));
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  return access(file, constants.X_OK).then(() => true, () => false);
+}
+
+/** The `bin` folder holding the `pulumi` binary: $CLUSTEROPS_PULUMI_DIR, else the first on $PATH; a PulumiUnavailableError when there is none. */
+export async function findPulumiDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const candidates = [env[PULUMI_DIR_ENV], ...(env.PATH ?? '').split(path.delimiter)].filter((d): d is string => !!d);
+  for (const dir of candidates) {
+    // The Automation API runs `<root>/bin/pulumi`, so only a folder named bin can be handed to it.
+    if (path.basename(path.resolve(dir)) === 'bin' && (await isExecutable(path.join(dir, 'pulumi')))) return path.resolve(dir);
+  }
+  throw new PulumiUnavailableError(
+    'the pulumi CLI is not installed: build it with `bash tools/build-pulumi.sh` and put the folder it prints on PATH ' +
+      `(or set ${PULUMI_DIR_ENV} to it)`,
+  );
+}
+
+/** The nearest folder at or above `from` that holds Pulumi.yaml. */
+export function findProjectDir(from: string = process.cwd()): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'Pulumi.yaml'))) return dir;
+    if (path.dirname(dir) === dir) throw new PulumiStackError(`no Pulumi.yaml in ${from} or any folder above it`);
+  }
+}
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.endsWith('.ts')) newest = Math.max(newest, (await stat(path.join(e.parentPath, e.name))).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles stacks/ into dist/stacks/ (what Pulumi.yaml runs) when the compiled program is missing or older than its sources. */
+export async function compileProgram(projectDir: string): Promise<void> {
+  const main = path.join(projectDir, 'dist', 'stacks', 'index.js');
+  const sources = path.join(projectDir, 'stacks');
+  if (existsSync(main) && statSync(main).mtimeMs >= (await newestMtime(sources))) return;
+  const require = createRequire(path.join(projectDir, 'package.json'));
+  const tsc = require.resolve('typescript/bin/tsc');
+  try {
+    await promisify(execFile)(process.execPath, [tsc, '-p', sources], { cwd: projectDir, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const out = (error as { stdout?: string }).stdout ?? '';
+    throw new PulumiStackError(`stacks/ does not compile:\n${out.split('\n').slice(0, 20).join('\n')}`);
+  }
+}
+
+/** The logical resource name at the end of a URN. */
+export function urnName(urn: string): string {
+  return urn.split('::').slice(3).join('::');
+}
+
+/**
+ * Runs `pulumi preview` (or `up`) of the management stack through the Automation API, with a file
+ * backend and the passphrase from the environment. Nothing is installed or downloaded.
+ */
+export async function runManagementStack(options: StackRunOptions, env: NodeJS.ProcessEnv = process.env): Promise<StackRunReport> {
+  const pulumiDir = await findPulumiDir(env);
+  if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    throw new PulumiStackError('set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase of the stack');
+  }
+  const projectDir = options.projectDir ?? findProjectDir();
+  await compileProgram(projectDir);
+  const { LocalWorkspace, PulumiCommand, Stack } = await import('@pulumi/pulumi/automation/index.js');
+  const envVars: Record<string, string> = {
+    PULUMI_BACKEND_URL: options.backend ?? env.PULUMI_BACKEND_URL ?? 'file://~',
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
+    [CLUSTERS_DIR_ENV]: path.resolve(options.clusters),
+    PATH: `${pulumiDir}${path.delimiter}${env.PATH ?? ''}`,
+  };
+  if (options.kubeconfig) envVars.KUBECONFIG = path.resolve(options.kubeconfig);
+  const started = Date.now();
+  try {
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiDir), skipVersionCheck: true });
+    const ws = await LocalWorkspace.create({ workDir: projectDir, envVars, pulumiCommand });
+    let name = options.stack;
+    if (!name) {
+      const current = await ws.stack();
+      if (!current) {
+        const known = (await ws.listStacks()).map((s) => s.name);
+        throw new PulumiStackError(
+          `no Pulumi stack is selected: pass --stack NAME or run \`pulumi stack select NAME\`` +
+            (known.length ? ` (stacks in this backend: ${known.join(', ')})` : ' (this backend has no stack yet: pulumi stack init NAME)'),
+        );
+      }
+      name = current.name;
+    }
+    const stack = await Stack.select(name, ws);
+    const steps: StackStep[] = [];
+    const onEvent = (e: EngineEvent) => {
+      const m = e.resourcePreEvent?.metadata;
+      if (m && m.type !== 'pulumi:pulumi:Stack') steps.push({ op: m.op, type: m.type, name: urnName(m.urn) });
+    };
+    const common = { onOutput: options.onOutput, onEvent, color: 'never' as const };
+    const result = options.up ? await stack.up(common) : await stack.preview(common);
+    const summary = options.up ? (result as { summary: { resourceChanges?: Record<string, number> } }).summary.resourceChanges ?? {} : (result as { changeSummary: Record<string, number> }).changeSummary;
+    return { stack: name, steps, summary: summary as StackRunReport['summary'], durationMs: Date.now() - started };
+  } catch (error) {
+    if (error instanceof PulumiStackError) throw error;
+    if ((error as { code?: string }).code === 'ENOENT') throw new PulumiUnavailableError(`the pulumi CLI in ${pulumiDir} cannot be run`);
+    throw new PulumiStackError(explainPulumiFailure(error));
+  }
+}

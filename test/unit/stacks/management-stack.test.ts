@@ -1,0 +1,193 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { clustersFolder, isWrappedSecret, runProgram, withoutSecrets, type ProgramRun, type Registration } from './_pulumi-run.js';
+
+const SECRET_TYPE = 'kubernetes:core/v1:Secret';
+const cluster = (name: string, extra = '') => `apiVersion: clusterops.io/v1alpha1
+kind: WorkloadCluster
+metadata:
+  name: ${name}
+spec:
+  provider: docker
+  kubernetesVersion: v1.33.4
+  controlPlane: {replicas: 3}
+  nodePools: [{name: general, replicas: 3}]
+  network: {podCIDRs: [192.168.0.0/16], serviceCIDRs: [10.128.0.0/12]}
+${extra}`;
+
+/** production protects every cluster through its stage defaults; staging protects none. */
+const FLEET = {
+  'production/stage.yaml': `apiVersion: clusterops.io/v1alpha1
+kind: Stage
+metadata: {name: production}
+spec:
+  defaults: {deletionProtection: true}
+`,
+  'production/payments-eu1.yaml': cluster('payments-eu1'),
+  'production/analytics-weu.yaml': cluster('analytics-weu'),
+  'staging/payments-eu1.yaml': cluster('payments-eu1'),
+};
+
+const TOKEN = 'ghp_not-a-real-token-but-secret';
+const WEBHOOK = 'webhook-shared-secret-value';
+const CONFIG = {
+  stages: 'production,staging',
+  gitUrl: 'https://git.example.com/platform/fleet.git',
+  reconcilerVersion: 'v0.1.0',
+  gitToken: TOKEN,
+  webhookSecret: WEBHOOK,
+};
+const SECRET_KEYS = ['gitToken', 'webhookSecret'];
+
+const secrets = (run: ProgramRun) => run.registrations.filter((r) => r.type === SECRET_TYPE);
+const meta = (r: Registration) => r.plain.metadata as { name: string; namespace: string; labels?: Record<string, string> };
+const byName = (run: ProgramRun, name: string) => {
+  const found = run.registrations.filter((r) => r.name === name);
+  expect(found, `exactly one registration named ${name}`).toHaveLength(1);
+  return found[0]!;
+};
+
+describe('stacks/ program (Pulumi mocks)', () => {
+  let dir: string;
+  let run: ProgramRun;
+  beforeAll(async () => {
+    dir = await clustersFolder(FLEET);
+    run = await runProgram(dir, CONFIG, SECRET_KEYS);
+    if (run.error) throw run.error;
+  });
+
+  it('gives every managed cluster its four Secrets, named, typed and labelled as Cluster API expects', () => {
+    const identity = secrets(run).filter((r) => meta(r).namespace !== 'clusterops-system');
+    const got = identity.map((r) => `${meta(r).namespace}/${meta(r).name}`).sort();
+    expect(got).toEqual(
+      [
+        'production/analytics-weu-ca', 'production/analytics-weu-etcd', 'production/analytics-weu-proxy', 'production/analytics-weu-sa',
+        'production/payments-eu1-ca', 'production/payments-eu1-etcd', 'production/payments-eu1-proxy', 'production/payments-eu1-sa',
+        'staging/payments-eu1-ca', 'staging/payments-eu1-etcd', 'staging/payments-eu1-proxy', 'staging/payments-eu1-sa',
+      ].sort(),
+    );
+    for (const r of identity) {
+      const clusterName = meta(r).name.replace(/-(ca|etcd|proxy|sa)$/, '');
+      expect(r.plain.type).toBe('cluster.x-k8s.io/secret');
+      expect(meta(r).labels).toEqual({ 'cluster.x-k8s.io/cluster-name': clusterName });
+      expect(Object.keys(r.plain.stringData as object).sort()).toEqual(['tls.crt', 'tls.key']);
+    }
+  });
+
+  it('puts each CA certificate with its own key, and the service-account public key in tls.crt', () => {
+    const data = (name: string) => byName(run, name).plain.stringData as Record<string, string>;
+    const keyOf = (name: string) => byName(run, name).plain; // inputs of the PrivateKey
+    for (const suffix of ['ca', 'etcd', 'proxy']) {
+      const secret = data(`production/payments-eu1/${suffix}-secret`);
+      expect(secret['tls.crt']).toContain(`production/payments-eu1/${suffix}-cert`);
+      expect(secret['tls.crt']).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      expect(secret['tls.key']).toContain(`production/payments-eu1/${suffix}-key`);
+      const cert = byName(run, `production/payments-eu1/${suffix}-cert`).plain;
+      expect(cert).toMatchObject({
+        isCaCertificate: true,
+        allowedUses: ['cert_signing', 'key_encipherment', 'digital_signature'],
+        validityPeriodHours: 87600,
+      });
+      expect(cert.privateKeyPem).toContain(`production/payments-eu1/${suffix}-key`);
+      expect(keyOf(`production/payments-eu1/${suffix}-key`)).toMatchObject({ algorithm: 'RSA', rsaBits: 2048 });
+    }
+    const subjects = ['ca', 'etcd', 'proxy'].map((s) => (byName(run, `staging/payments-eu1/${s}-cert`).plain.subject as { commonName: string }).commonName);
+    expect(subjects).toEqual(['kubernetes', 'etcd-ca', 'front-proxy-ca']);
+    const sa = data('staging/payments-eu1/sa-secret');
+    expect(sa['tls.crt']).toBe('-----BEGIN PUBLIC KEY-----\nstaging/payments-eu1/sa-key\n-----END PUBLIC KEY-----\n');
+    expect(sa['tls.key']).toBe('-----BEGIN RSA PRIVATE KEY-----\nstaging/payments-eu1/sa-key\n-----END RSA PRIVATE KEY-----\n');
+  });
+
+  it('creates one Namespace per managed stage and the reconciler Secrets from config secrets', () => {
+    const namespaces = run.registrations.filter((r) => r.type === 'kubernetes:core/v1:Namespace').map((r) => meta(r).name).sort();
+    expect(namespaces).toEqual(['clusterops-system', 'production', 'staging']);
+    expect(byName(run, 'reconciler/git-credentials').plain).toMatchObject({
+      metadata: { name: 'clusterops-git-credentials', namespace: 'clusterops-system' },
+      stringData: { username: 'git', password: TOKEN },
+    });
+    expect(byName(run, 'reconciler/webhook').plain).toMatchObject({ stringData: { secret: WEBHOOK } });
+  });
+
+  it('sends every key and token only inside a secret envelope, and exports no key material', () => {
+    expect(secrets(run)).toHaveLength(14);
+    for (const r of secrets(run)) expect(isWrappedSecret(r.inputs.stringData), r.name).toBe(true);
+    const readable = withoutSecrets(run.registrations.map((r) => r.inputs));
+    expect(readable).not.toContain(TOKEN);
+    expect(readable).not.toContain(WEBHOOK);
+    expect(readable).not.toContain('PRIVATE KEY-----\nproduction');
+    // The private keys reach the certificates only as secrets, too.
+    expect(isWrappedSecret(byName(run, 'production/payments-eu1/ca-cert').inputs.privateKeyPem)).toBe(true);
+    expect(JSON.stringify(run.outputs)).not.toMatch(/PRIVATE KEY|BEGIN|ghp_|webhook-shared/);
+    expect(run.outputs).toMatchObject({
+      stages: ['production', 'staging'],
+      clusters: {
+        'production/payments-eu1': { namespace: 'production', secrets: ['payments-eu1-ca', 'payments-eu1-etcd', 'payments-eu1-proxy', 'payments-eu1-sa'], protected: true },
+        'staging/payments-eu1': { namespace: 'staging', protected: false },
+      },
+    });
+  });
+
+  it("protects every identity resource of a cluster with deletionProtection, and its stage's Namespace", () => {
+    const ofCluster = (prefix: string) => run.registrations.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}/`));
+    const prod = ofCluster('production/payments-eu1');
+    // component + 3 keys + 3 certs + sa key + 4 secrets
+    expect(prod).toHaveLength(12);
+    for (const r of prod) expect(r.protect, `${r.type} ${r.name}`).toBe(true);
+    for (const r of prod.filter((r) => r.type === SECRET_TYPE)) expect(r.retainOnDelete, r.name).toBe(true);
+    const staging = ofCluster('staging/payments-eu1');
+    expect(staging).toHaveLength(12);
+    for (const r of staging) expect(r.protect, `${r.type} ${r.name}`).toBe(false);
+    expect(byName(run, 'stage/production').protect).toBe(true);
+    expect(byName(run, 'stage/staging').protect).toBe(false);
+  });
+});
+
+describe('stacks/ program: stage filtering and refusals', () => {
+  it('declares only the clusters and namespaces of the stages in config', async () => {
+    const dir = await clustersFolder(FLEET);
+    const run = await runProgram(dir, { ...CONFIG, stages: '["staging"]' }, SECRET_KEYS);
+    expect(run.error).toBeUndefined();
+    const names = secrets(run).map((r) => `${meta(r).namespace}/${meta(r).name}`);
+    expect(names.filter((n) => !n.startsWith('clusterops-system/')).sort()).toEqual(
+      ['staging/payments-eu1-ca', 'staging/payments-eu1-etcd', 'staging/payments-eu1-proxy', 'staging/payments-eu1-sa'],
+    );
+    expect(run.registrations.some((r) => r.name.startsWith('production/') || r.name === 'stage/production')).toBe(false);
+  });
+
+  it('fails on a stage in config that has no folder, instead of dropping its clusters', async () => {
+    const dir = await clustersFolder(FLEET);
+    const run = await runProgram(dir, { ...CONFIG, stages: 'prodution' }, SECRET_KEYS);
+    expect(run.error?.message).toMatch(/"prodution".*no such stage folder.*production, staging/);
+    expect(run.registrations.filter((r) => r.type === SECRET_TYPE)).toHaveLength(0);
+  });
+
+  it('drops the identity of a removed cluster file only from the program: the engine then meets protect', async () => {
+    const { 'production/payments-eu1.yaml': _gone, ...rest } = FLEET;
+    const run = await runProgram(await clustersFolder(rest), CONFIG, SECRET_KEYS);
+    expect(run.error).toBeUndefined();
+    expect(run.registrations.some((r) => r.name.startsWith('production/payments-eu1'))).toBe(false);
+    // The stage still holds a protected cluster, so its Namespace (and every Secret in it) stays protected.
+    expect(byName(run, 'stage/production').protect).toBe(true);
+  });
+
+  it('refuses a secret stored in plain config', async () => {
+    const dir = await clustersFolder(FLEET);
+    const run = await runProgram(dir, CONFIG, ['webhookSecret']);
+    expect(run.error?.message).toContain('clusterops-management:gitToken is stored in plain text');
+    expect(run.error?.message).not.toContain(TOKEN);
+    expect(run.registrations.filter((r) => r.type === SECRET_TYPE)).toHaveLength(0);
+  });
+
+  it('refuses a token inside the git URL', async () => {
+    const dir = await clustersFolder(FLEET);
+    const run = await runProgram(dir, { ...CONFIG, gitUrl: `https://x-access-token:${TOKEN}@git.example.com/fleet.git` }, SECRET_KEYS);
+    expect(run.error?.message).toContain('gitUrl carries a password or token');
+    expect(run.error?.message).not.toContain(TOKEN);
+  });
+
+  it('fails with the loader problems, file:line first, when a declaration is invalid', async () => {
+    const dir = await clustersFolder({ ...FLEET, 'staging/broken.yaml': cluster('broken', 'bogus: 1\n') });
+    const run = await runProgram(dir, CONFIG, SECRET_KEYS);
+    expect(run.error?.message).toMatch(/problem\(s\) in .*\n.*staging\/broken\.yaml:\d+:\d+: .*bogus/);
+    expect(run.registrations.filter((r) => r.type === SECRET_TYPE)).toHaveLength(0);
+  });
+});

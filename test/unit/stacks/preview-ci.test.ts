@@ -1,0 +1,139 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ChangeSet } from '../../../src/apply/change-set.js';
+import { loadFleet } from '../../../src/spec/load.js';
+import { synthFleet } from '../../../src/synth/synth.js';
+import { formatCiSummary } from '../../../src/cli/commands/_ci-summary.js';
+import { explainPulumiFailure, findPulumiDir, PulumiUnavailableError } from '../../../src/cli/commands/_pulumi-stack.js';
+import { ciCommand } from '../../../src/cli/commands/ci.js';
+import { previewCommand } from '../../../src/cli/commands/preview.js';
+import type { CommandContext } from '../../../src/cli/main.js';
+import { clustersFolder } from './_pulumi-run.js';
+
+const cluster = (name: string, extra = '') => `apiVersion: clusterops.io/v1alpha1
+kind: WorkloadCluster
+metadata:
+  name: ${name}
+spec:
+  provider: docker
+  kubernetesVersion: v1.33.4
+  controlPlane: {replicas: 1}
+  nodePools: [{name: general, replicas: 1}]
+  network: {podCIDRs: [192.168.0.0/16], serviceCIDRs: [10.128.0.0/12]}
+${extra}`;
+
+/** Runs a command as the CLI would, with PATH emptied so no pulumi binary can be found. */
+async function run(make: (ctx: CommandContext) => import('commander').Command, args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  let code = -1;
+  const ctx: CommandContext = {
+    stdout: { write: (s: string) => ((stdout += s), true) } as unknown as CommandContext['stdout'],
+    stderr: { write: (s: string) => ((stderr += s), true) } as unknown as CommandContext['stderr'],
+    exit: (c) => {
+      code = c;
+    },
+  };
+  const saved = { PATH: process.env.PATH, dir: process.env.CLUSTEROPS_PULUMI_DIR };
+  process.env.PATH = await mkdtemp(path.join(tmpdir(), 'empty-path-'));
+  delete process.env.CLUSTEROPS_PULUMI_DIR;
+  try {
+    await make(ctx).exitOverride().parseAsync(args, { from: 'user' });
+  } finally {
+    process.env.PATH = saved.PATH;
+    if (saved.dir !== undefined) process.env.CLUSTEROPS_PULUMI_DIR = saved.dir;
+  }
+  return { stdout, stderr, code };
+}
+
+describe('clusterops preview and ci without a Pulumi engine', () => {
+  it('preview says how to get the pulumi CLI and exits 2 when it is not installed', async () => {
+    const dir = await clustersFolder({ 'staging/a.yaml': cluster('a') });
+    const r = await run(previewCommand, ['--clusters', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: the pulumi CLI is not installed: build it with `bash tools\/build-pulumi.sh`/);
+  });
+
+  it('preview refuses a backend that is not a URL', async () => {
+    await expect(run(previewCommand, ['--backend', '/var/state'])).rejects.toThrow(/--backend "\/var\/state" is not a URL/);
+  });
+
+  it('ci writes one section per cluster, notes the skipped checks, and exits 0', async () => {
+    const dir = await clustersFolder({ 'staging/a.yaml': cluster('a'), 'production/b.yaml': cluster('b') });
+    const r = await run(ciCommand, ['--clusters', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('| declarations | 2 cluster(s) in 2 stage(s), all valid |');
+    expect(r.stdout).toContain('| management cluster diff | skipped: no --kubeconfig given |');
+    expect(r.stdout).toMatch(/\| pulumi preview \| skipped: the pulumi CLI is not installed/);
+    expect(r.stdout.match(/^## /gm)).toEqual(['## ', '## ']);
+    expect(r.stdout).toContain('## production/b');
+    expect(r.stdout).toContain('## staging/a');
+  });
+
+  it('ci exits 1 on invalid declarations and lists each problem under its file', async () => {
+    const dir = await clustersFolder({ 'staging/a.yaml': cluster('a', 'bogus: true\n'), 'staging/b.yaml': cluster('b') });
+    const r = await run(ciCommand, ['--clusters', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('**Declarations: 1 problem(s)');
+    expect(r.stdout).toMatch(/## `.*staging\/a\.yaml`\n\n- `.*staging\/a\.yaml:\d+:\d+: bogus: unknown field "bogus"`/);
+    expect(r.stderr).toMatch(/staging\/a\.yaml:\d+:\d+: bogus/);
+  });
+});
+
+describe('the CI summary', () => {
+  it('puts each diff entry and Pulumi step under the cluster it belongs to', async () => {
+    const dir = await clustersFolder({ 'staging/a.yaml': cluster('a'), 'staging/b.yaml': cluster('b') });
+    const { fleet } = await loadFleet(dir);
+    const sets = synthFleet(fleet!).filter((s) => s.target.kind === 'management');
+    const changes = new ChangeSet(true);
+    changes.add('management.staging', { group: 'cluster.x-k8s.io', kind: 'Cluster', namespace: 'staging', name: 'b' }, 'configured', { diff: '-  replicas: 1\n+  replicas: 3\n' });
+    changes.add('management.staging', { group: 'cluster.x-k8s.io', kind: 'Cluster', namespace: 'staging', name: 'a' }, 'unchanged');
+    changes.add('management.staging', { group: '', kind: 'Namespace', namespace: '', name: 'staging' }, 'unchanged');
+    const md = formatCiSummary({
+      clustersDir: dir,
+      fleet,
+      problems: [],
+      diff: { ran: true, result: { changes, sets } },
+      preview: {
+        ran: true,
+        result: {
+          stack: 'mgmt',
+          durationMs: 1,
+          summary: { create: 4 },
+          steps: ['ca', 'etcd', 'proxy', 'sa'].map((s) => ({ op: 'create' as const, type: 'kubernetes:core/v1:Secret', name: `staging/b/${s}-secret` })),
+        },
+      },
+    });
+    const section = (name: string) => md.split(/^## /m).find((s) => s.startsWith(`${name}\n`)) ?? '';
+    expect(section('staging/b')).toContain('**Management cluster:** 1 configured');
+    expect(section('staging/b')).toContain('+  replicas: 3');
+    expect(section('staging/b')).toContain('**Pulumi:** 4 create');
+    expect(section('staging/b')).toContain('- create kubernetes:core/v1:Secret `staging/b/sa-secret`');
+    expect(section('staging/a')).toContain('**Management cluster:** 1 unchanged');
+    expect(section('staging/a')).toContain('**Pulumi:** nothing');
+    expect(section('management plane')).toContain('1 unchanged');
+  });
+});
+
+describe('Pulumi failures', () => {
+  it.each([
+    ['error: getting secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables', /set PULUMI_CONFIG_PASSPHRASE/],
+    ['error: constructing secrets manager of type "passphrase": incorrect passphrase', /wrong passphrase/],
+    ["error: no stack named 'mgmt' found", /stack "mgmt" does not exist.*pulumi stack init mgmt/],
+    ["error: no resource plugin 'pulumi-resource-kubernetes' found in the workspace", /provider plugin pulumi-resource-kubernetes is not installed/],
+    ['error: something else entirely\nmore', /^something else entirely$/],
+    [
+      // As `pulumi preview` prints a program failure: in the progress line, then under Diagnostics.
+      ' +  pulumi:pulumi:Stack p-s create error: 2 problem(s) in /c:\nDiagnostics:\n  pulumi:pulumi:Stack (p-s):\n    error: 2 problem(s) in /c:\n    /c/s/x.yaml:4:7: spec.a: missing\n    /c/s/x.yaml:4:7: spec.b: missing\n\nResources:\n',
+      /^2 problem\(s\) in \/c:\n\/c\/s\/x\.yaml:4:7: spec\.a: missing\n\/c\/s\/x\.yaml:4:7: spec\.b: missing$/,
+    ],
+  ])('%s', (stderr, expected) => {
+    expect(explainPulumiFailure(Object.assign(new Error('code: 255'), { stderr }))).toMatch(expected);
+  });
+
+  it('finds no pulumi on an empty PATH', async () => {
+    await expect(findPulumiDir({ PATH: '/nonexistent' })).rejects.toBeInstanceOf(PulumiUnavailableError);
+  });
+});

@@ -1,0 +1,3 @@
+module clusterops.io/tools/pulumi-language-nodejs
+
+go 1.26.0
