@@ -1,0 +1,69 @@
+import type { KubeApi } from '../kube/client.js';
+import { resourcePath, type ResourceInfo } from '../kube/discovery.js';
+import { refKey } from './object-ref.js';
+
+/** What a metadata-only list tells about one live object. */
+export interface LiveMeta {
+  namespace: string;
+  name: string;
+  uid: string;
+  resourceVersion: string;
+  generation?: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  deleting: boolean;
+}
+
+interface PartialObjectMetadataList {
+  metadata?: { continue?: string };
+  items?: Array<{
+    metadata: {
+      name: string;
+      namespace?: string;
+      uid: string;
+      resourceVersion: string;
+      generation?: number;
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+      deletionTimestamp?: string;
+    };
+  }>;
+}
+
+/** Accept header asking for metadata only: a list costs a fraction of the full objects. */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const PAGE_SIZE = 2000;
+
+/**
+ * Lists, across all namespaces, the objects of one resource carrying a label selector, metadata
+ * only; keyed by refKey. Any failure throws: callers must never read a failed list as "absent".
+ */
+export async function listLive(api: KubeApi, info: ResourceInfo, labelSelector: string): Promise<Map<string, LiveMeta>> {
+  const out = new Map<string, LiveMeta>();
+  let token: string | undefined;
+  do {
+    const res = await api.request<PartialObjectMetadataList>({
+      verb: 'list',
+      method: 'GET',
+      path: resourcePath(info),
+      query: { labelSelector, limit: String(PAGE_SIZE), continue: token },
+      accept: METADATA_ONLY,
+    });
+    for (const item of res.body.items ?? []) {
+      const m = item.metadata;
+      const namespace = info.namespaced ? (m.namespace ?? '') : '';
+      out.set(refKey({ group: info.group, kind: info.kind, namespace, name: m.name }), {
+        namespace,
+        name: m.name,
+        uid: m.uid,
+        resourceVersion: m.resourceVersion,
+        generation: m.generation,
+        labels: m.labels ?? {},
+        annotations: m.annotations ?? {},
+        deleting: m.deletionTimestamp !== undefined,
+      });
+    }
+    token = res.body.metadata?.continue || undefined;
+  } while (token);
+  return out;
+}

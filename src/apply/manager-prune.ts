@@ -1,0 +1,179 @@
+import { KubeError } from '../kube/client.js';
+import { resourcePath, type ResourceInfo } from '../kube/discovery.js';
+import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION } from '../synth/manifest-set.js';
+import { mapLimit } from './_pool.js';
+import { stagesOf } from './apply-order.js';
+import type { ChangeSet } from './change-set.js';
+import { MassPruneError, PruneAbortedError } from './errors.js';
+import { PART_OF_LABEL, type InventoryEntry } from './inventory.js';
+import { listLive, type LiveMeta } from './live-state.js';
+import { displayRef, groupKindOf, refKey } from './object-ref.js';
+import type { Plan } from './plan.js';
+import type { ResourceManager } from './resource-manager.js';
+
+/** Options of prune. */
+export interface PruneOptions {
+  /** Report what would be deleted, delete nothing. @default false */
+  dryRun?: boolean;
+  /** Allow deleting more than massPruneThreshold of the inventory. @default false */
+  allowMassPrune?: boolean;
+  /** Largest share of the previous inventory one prune may delete. @default 0.5 */
+  massPruneThreshold?: number;
+}
+
+/** Default share of an inventory a prune may delete without allowMassPrune. */
+export const MASS_PRUNE_THRESHOLD = 0.5;
+
+/** Why a live object must not be deleted, as a table of guards over its annotations. */
+const PRUNE_GUARDS: Array<{ reason: string; applies: (annotations: Record<string, string>) => boolean }> = [
+  {
+    reason: 'deletion protection',
+    applies: (a) => a[DELETION_PROTECTION_ANNOTATION] !== undefined && a[DELETION_PROTECTION_ANNOTATION] !== 'false',
+  },
+  { reason: `${PRUNE_ANNOTATION}: disabled`, applies: (a) => a[PRUNE_ANNOTATION] === 'disabled' },
+];
+
+/** Throws MassPruneError when the plan would prune more than the allowed share of the previous inventory. */
+export function checkMassPrune(plan: Plan, options: Pick<PruneOptions, 'allowMassPrune' | 'massPruneThreshold'>): void {
+  const threshold = options.massPruneThreshold ?? MASS_PRUNE_THRESHOLD;
+  const size = plan.inventory.entries.size;
+  const candidates = plan.pruneCandidates.length;
+  if (!options.allowMassPrune && candidates > 0 && candidates > threshold * size) {
+    throw new MassPruneError(plan.set.id, candidates, size, threshold);
+  }
+}
+
+interface Candidate {
+  entry: InventoryEntry;
+  info?: ResourceInfo;
+  live?: LiveMeta;
+}
+
+/**
+ * Deletes the members of the previous inventory that the set no longer declares, in reverse apply
+ * order. Only objects that still carry our part-of label are touched; protected objects (deletion
+ * protection, `clusterops.io/prune: disabled`) are reported as skipped and kept in the inventory.
+ * Every read happens before the first delete, and any failed read throws PruneAbortedError
+ * (nothing deleted). Each delete is conditional on the uid and resourceVersion that were read.
+ * Returns the candidates that stay in the inventory.
+ */
+export async function pruneSet(rm: ResourceManager, plan: Plan, cs: ChangeSet, options: PruneOptions = {}): Promise<InventoryEntry[]> {
+  const setId = plan.set.id;
+  checkMassPrune(plan, options);
+  if (plan.pruneCandidates.length === 0) return [];
+  const selector = `${PART_OF_LABEL}=${plan.inventory.id}`;
+  const candidates: Candidate[] = plan.pruneCandidates.map((entry) => ({ entry }));
+
+  // Reads: resolve kinds, one list per kind, a GET for each candidate the list did not show.
+  try {
+    const byGroupKind = new Map<string, Candidate[]>();
+    for (const c of candidates) {
+      const gk = groupKindOf(c.entry.ref);
+      byGroupKind.set(gk, [...(byGroupKind.get(gk) ?? []), c]);
+    }
+    await mapLimit([...byGroupKind.values()], rm.concurrency, async (group) => {
+      const { ref, version } = group[0].entry;
+      const info = await rm.discovery.lookupGroupKind(ref.group, ref.kind, version);
+      // No version of the kind is served any more: none of its objects can exist.
+      if (!info) return;
+      const live = await listLive(rm.api, info, selector);
+      for (const c of group) {
+        c.info = info;
+        c.live = live.get(refKey({ ...c.entry.ref, namespace: info.namespaced ? c.entry.ref.namespace : '' }));
+      }
+    });
+    await mapLimit(
+      candidates.filter((c) => c.info && !c.live),
+      rm.concurrency,
+      async (c) => {
+        const path = resourcePath(c.info!, c.entry.ref.namespace, c.entry.ref.name);
+        try {
+          const res = await rm.api.request<{ metadata: LiveObjectMetadata }>({ verb: 'get', method: 'GET', path });
+          const m = res.body.metadata;
+          if (m.labels?.[PART_OF_LABEL] !== plan.inventory.id) {
+            cs.add(setId, c.entry.ref, 'skipped', { reason: 'no longer labelled as a member of this set' });
+            return;
+          }
+          c.live = {
+            namespace: m.namespace ?? '',
+            name: m.name,
+            uid: m.uid,
+            resourceVersion: m.resourceVersion,
+            generation: m.generation,
+            labels: m.labels ?? {},
+            annotations: m.annotations ?? {},
+            deleting: m.deletionTimestamp !== undefined,
+          };
+        } catch (error) {
+          if (error instanceof KubeError && error.status === 404) return;
+          throw error;
+        }
+      },
+    );
+  } catch (error) {
+    throw new PruneAbortedError(setId, error instanceof Error ? error.message : String(error));
+  }
+
+  const keep: InventoryEntry[] = [];
+  const toDelete: Candidate[] = [];
+  for (const c of candidates) {
+    if (!c.live) continue;
+    const guard = PRUNE_GUARDS.find((g) => g.applies(c.live!.annotations));
+    if (guard) {
+      cs.add(setId, c.entry.ref, 'skipped', { reason: guard.reason });
+      keep.push(c.entry);
+    } else if (c.live.deleting) {
+      cs.add(setId, c.entry.ref, 'deleted', { reason: 'already being deleted' });
+    } else {
+      toDelete.push(c);
+    }
+  }
+  if (options.dryRun) {
+    for (const c of toDelete) cs.add(setId, c.entry.ref, 'deleted');
+    return [...plan.pruneCandidates];
+  }
+
+  let done = 0;
+  for (const stage of stagesOf(toDelete, (c) => c.entry.ref).reverse()) {
+    await mapLimit(stage, rm.concurrency, async (c) => {
+      const path = resourcePath(c.info!, c.entry.ref.namespace, c.entry.ref.name);
+      try {
+        await rm.api.request({
+          verb: 'delete',
+          method: 'DELETE',
+          path,
+          body: {
+            apiVersion: 'v1',
+            kind: 'DeleteOptions',
+            propagationPolicy: 'Background',
+            preconditions: { uid: c.live!.uid, resourceVersion: c.live!.resourceVersion },
+          },
+        });
+        cs.add(setId, c.entry.ref, 'deleted');
+      } catch (error) {
+        if (error instanceof KubeError && error.status === 404) {
+          cs.add(setId, c.entry.ref, 'deleted');
+        } else if (error instanceof KubeError && error.status === 409) {
+          cs.fail(setId, `${displayRef(c.entry.ref)}: changed since prune read it; not deleted (${error.statusMessage})`, c.entry.ref);
+          keep.push(c.entry);
+        } else {
+          cs.fail(setId, `${displayRef(c.entry.ref)}: not deleted: ${error instanceof Error ? error.message : String(error)}`, c.entry.ref);
+          keep.push(c.entry);
+        }
+      }
+      rm.onProgress({ set: setId, verb: 'prune', done: ++done, total: toDelete.length });
+    });
+  }
+  return keep;
+}
+
+interface LiveObjectMetadata {
+  name: string;
+  namespace?: string;
+  uid: string;
+  resourceVersion: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  deletionTimestamp?: string;
+}

@@ -1,0 +1,85 @@
+import { Option } from 'commander';
+import { formatChangeSet, OUTPUT_FORMATS, type ChangeSet, type OutputFormat } from '../../apply/change-set.js';
+import { ResourceManager, type Progress } from '../../apply/resource-manager.js';
+import { KubeClient } from '../../kube/client.js';
+import { KubeconfigError, loadKubeconfig } from '../../kube/kubeconfig.js';
+import { loadFleet } from '../../spec/load.js';
+import { formatProblem } from '../../spec/problem.js';
+import type { ManifestSet } from '../../synth/manifest-set.js';
+import { synthFleet } from '../../synth/synth.js';
+import { UsageError } from '../exit-codes.js';
+import type { CommandContext } from '../main.js';
+
+/** The real process's streams and exit code, for commands created without a context. */
+export const processContext: CommandContext = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  exit: (code) => {
+    process.exitCode = code;
+  },
+};
+
+/** Options shared by `diff` and `apply`. */
+export interface ClusterCommandOptions {
+  clusters: string;
+  kubeconfig?: string;
+  context?: string;
+  output: OutputFormat;
+  prune?: boolean;
+  allowMassPrune?: boolean;
+  forceConflicts?: boolean;
+  timeout: string;
+}
+
+/** The `-o` option with its closed list of formats. */
+export function outputOption(): Option {
+  return new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('text');
+}
+
+/** `30s`, `5m`, `1h` or plain milliseconds to milliseconds; a UsageError otherwise. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--timeout ${JSON.stringify(text)} is not a duration (e.g. 90s, 5m)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms']!;
+  return Number(m[1]) * unit;
+}
+
+/** The management-cluster sets of the fleet declared under `dir`; undefined (problems printed) when declarations are invalid. */
+export async function managementSets(ctx: CommandContext, dir: string): Promise<ManifestSet[] | undefined> {
+  const { fleet, problems } = await loadFleet(dir);
+  for (const p of problems) ctx.stderr.write(`${formatProblem(p)}\n`);
+  if (!fleet) return undefined;
+  return synthFleet(fleet).filter((s) => s.target.kind === 'management');
+}
+
+/** A client and ResourceManager for the chosen kubeconfig and context, with progress on a terminal. */
+export async function connect(
+  ctx: CommandContext,
+  opts: ClusterCommandOptions,
+): Promise<{ client: KubeClient; manager: ResourceManager; endProgress: () => void }> {
+  let client: KubeClient;
+  try {
+    client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: opts.kubeconfig, context: opts.context }));
+  } catch (error) {
+    if (error instanceof KubeconfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  const tty = ctx.stderr.isTTY === true && opts.output === 'text';
+  let shown = false;
+  const onProgress = (p: Progress) => {
+    if (!tty) return;
+    shown = true;
+    ctx.stderr.write(`\r\x1b[K${p.verb} ${p.set}: ${p.done}/${p.total}`);
+  };
+  const endProgress = () => {
+    if (shown) ctx.stderr.write('\r\x1b[K');
+    shown = false;
+  };
+  const manager = new ResourceManager(client, { waitTimeoutMs: parseDuration(opts.timeout), onProgress });
+  return { client, manager, endProgress };
+}
+
+/** Prints a ChangeSet on stdout in the chosen format. */
+export function printChangeSet(ctx: CommandContext, cs: ChangeSet, format: OutputFormat): void {
+  ctx.stdout.write(formatChangeSet(cs, format));
+}

@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { FleetDirError } from '../../spec/load.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
+import type { CommandContext } from '../main.js';
+import { connect, managementSets, processContext, outputOption, printChangeSet, type ClusterCommandOptions } from './_cluster-session.js';
+
+/** Exit code of `diff` when something went wrong (kubectl diff: greater than 1). */
+export const DIFF_ERROR_EXIT = 2;
+
+/** `clusterops diff`: what `apply` would change in the management cluster; exit 0 none, 1 changes, 2 error. */
+export function diffCommand(ctx: CommandContext = processContext): Command {
+  return new Command('diff')
+    .description('show what apply would change in the management cluster (exit 0: no changes, 1: changes, 2: error)')
+    .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
+    .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context (default: its current context)')
+    .addOption(outputOption())
+    .option('--prune', 'also show what apply --prune would delete')
+    .option('--allow-mass-prune', 'do not refuse a prune of more than half of an inventory')
+    .option('--force-conflicts', 'diff as if fields owned by other managers were taken over')
+    .option('--timeout <duration>', 'time allowed for waits', '5m')
+    .action(async (opts: ClusterCommandOptions) => {
+      let endProgress = () => {};
+      try {
+        const sets = await managementSets(ctx, opts.clusters);
+        if (!sets) return ctx.exit(DIFF_ERROR_EXIT);
+        const session = await connect(ctx, opts);
+        endProgress = session.endProgress;
+        try {
+          const cs = await session.manager.diffAll(sets, { prune: opts.prune, allowMassPrune: opts.allowMassPrune, force: opts.forceConflicts });
+          endProgress();
+          printChangeSet(ctx, cs, opts.output);
+          return ctx.exit(cs.errors.length > 0 ? DIFF_ERROR_EXIT : cs.hasChanges ? ExitCode.failed : ExitCode.ok);
+        } finally {
+          session.client.close();
+        }
+      } catch (error) {
+        endProgress();
+        ctx.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+        return ctx.exit(error instanceof UsageError || error instanceof FleetDirError ? ExitCode.usage : DIFF_ERROR_EXIT);
+      }
+    });
+}
