@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   apply: async () => (await import('./commands/apply.js')).applyCommand,
   reconcile: async () => (await import('./commands/reconcile.js')).reconcileCommand,
   dev: async () => (await import('./commands/dev.js')).devCommand,
+  'deploy-manifests': async () => (await import('./commands/deploy-manifests.js')).deployManifestsCommand,
   preview: async () => (await import('./commands/preview.js')).previewCommand,
   ci: async () => (await import('./commands/ci.js')).ciCommand,
   controlplane: async () => (await import('./commands/controlplane.js')).controlPlaneCommand,

@@ -8,6 +8,7 @@ import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { GitSource } from './git-source.js';
 import { LeaderElector } from './leader-election.js';
 import { ReconcilerMetrics } from './metrics.js';
+import { Notifier } from './notifier.js';
 import { Reconciler, type PassResult } from './reconciler.js';
 import { startServer, type RunningServer } from './server.js';
 import { SynthRunner } from './synth-runner.js';
@@ -33,6 +34,8 @@ export interface ReconcilerProcessOptions {
   allowMassPrune?: boolean;
   synthTimeoutMs?: number;
   synthMaxOldSpaceMb?: number;
+  /** URL that receives a JSON POST on each failure and recovery. */
+  notifyUrl?: string;
   /** Installations whose node_modules a revision with the same lockfile may reuse. */
   seedInstallations?: string[];
   logger: Logger;
@@ -68,8 +71,9 @@ async function readSecretFile(file: string): Promise<Buffer> {
   return trimmed;
 }
 
-function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: ReconcilerMetrics): Reconciler {
+function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: ReconcilerMetrics, notifier?: Notifier): Reconciler {
   return new Reconciler({
+    notifier,
     source: new GitSource({ url: options.repo, branch: options.branch, dir: path.join(options.cacheDir, 'git') }),
     synthesizer: new SynthRunner({
       cacheDir: path.join(options.cacheDir, 'synth'),
@@ -92,10 +96,12 @@ function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: R
 export async function reconcileOnce(options: ReconcilerProcessOptions): Promise<PassResult> {
   const client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: options.kubeconfig, context: options.context }));
   const metrics = new ReconcilerMetrics({ defaultMetrics: false });
-  const reconciler = parts(options, client, metrics);
+  const notifier = options.notifyUrl ? new Notifier({ url: options.notifyUrl, logger: options.logger }) : undefined;
+  const reconciler = parts(options, client, metrics, notifier);
   try {
     return await reconciler.runOnce();
   } finally {
+    await notifier?.close();
     reconciler.close();
     client.close();
   }
@@ -109,7 +115,8 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
   const log = options.logger;
   const client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: options.kubeconfig, context: options.context }));
   const metrics = new ReconcilerMetrics();
-  const reconciler = parts(options, client, metrics);
+  const notifier = options.notifyUrl ? new Notifier({ url: options.notifyUrl, logger: log }) : undefined;
+  const reconciler = parts(options, client, metrics, notifier);
   const identity = `${process.env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`;
   const webhookSecret = options.webhookSecretFile ? await readSecretFile(options.webhookSecretFile) : undefined;
   let elector: LeaderElector | undefined;
@@ -160,6 +167,7 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
     async stop() {
       await elector?.stop();
       await reconciler.stop();
+      await notifier?.close(5_000);
       reconciler.close();
       await server?.close();
       client.close();

@@ -12,6 +12,7 @@ import { clusterNamespace, readDeclarations, withWorkloadClusters, type Declared
 import { EventRecorder, type EventKind } from './events.js';
 import type { FetchResult } from './git-source.js';
 import type { FailurePhase, ReconcilerMetrics } from './metrics.js';
+import type { NotificationSink } from './notifier.js';
 import { StatusWriter, type ConditionInput, type Phase, type WorkloadClusterStatus } from './status.js';
 import { SynthError, type SynthResult } from './synth-runner.js';
 import { WorkloadAccessCache } from './workload-access.js';
@@ -59,6 +60,8 @@ export interface ReconcilerOptions {
   allowMassPrune?: boolean;
   /** Namespace of the inventories in every cluster. @default clusterops-system */
   inventoryNamespace?: string;
+  /** Told when a set or the source starts failing and when it works again. @default none */
+  notifier?: NotificationSink;
 }
 
 /** What the reconciler knows about one ManifestSet. */
@@ -125,6 +128,8 @@ export class Reconciler {
   private readonly live = new Map<string, LiveCluster>();
   private good: GoodRevision | undefined;
   private failedRevision: { revision: string; error: string; phase: FailurePhase; at: number; failures: number } | undefined;
+  /** The first revision rejected since the last one that synthesized, for the recovery notification. */
+  private rejectedSince: string | undefined;
   private fetchError: string | undefined;
   private lastFetched: string | undefined;
   private crdInstalled = false;
@@ -278,10 +283,15 @@ export class Reconciler {
     let fetched: FetchResult;
     try {
       fetched = await this.o.source.fetch();
-      if (this.fetchError) this.logger.info({ url: this.o.source.displayUrl }, 'fetch works again');
+      if (this.fetchError) {
+        this.logger.info({ url: this.o.source.displayUrl }, 'fetch works again');
+        this.o.notifier?.notify({ event: 'recovery', subject: 'source', revision: fetched.revision, message: `fetching ${this.o.source.displayUrl} works again` });
+      }
       this.fetchError = undefined;
     } catch (error) {
+      const first = this.fetchError === undefined;
       this.fetchError = `fetch failed: ${error instanceof Error ? error.message : String(error)}`;
+      if (first) this.o.notifier?.notify({ event: 'failure', subject: 'source', phase: 'fetch', message: this.fetchError });
       this.o.metrics.recordFailure('fetch');
       this.logger.error({ url: this.o.source.displayUrl, err: this.fetchError }, 'fetch failed; the last good revision stays applied');
       return false;
@@ -309,13 +319,21 @@ export class Reconciler {
       const phase: FailurePhase = 'synth';
       const failures = failed?.revision === fetched.revision ? failed.failures + 1 : 1;
       this.failedRevision = { revision: fetched.revision, error: message, phase, at: Date.now(), failures };
+      this.rejectedSince ??= fetched.revision;
       this.o.metrics.recordFailure(phase);
       log.error({ phase: error instanceof SynthError ? error.phase : 'checkout', err: message }, 'revision rejected; the last good revision stays applied');
+      if (failures === 1) {
+        this.o.notifier?.notify({ event: 'failure', subject: 'source', phase, revision: fetched.revision, message: `revision ${fetched.revision.slice(0, 12)} rejected; the last good revision stays applied: ${message}` });
+      }
       for (const c of this.good?.clusters ?? []) {
         await this.emit(c, 'failed', `revision ${fetched.revision.slice(0, 12)} rejected: ${firstLine(message)}`);
       }
       return false;
     }
+    if (this.rejectedSince) {
+      this.o.notifier?.notify({ event: 'recovery', subject: 'source', revision: fetched.revision, message: `revision ${fetched.revision.slice(0, 12)} synthesizes again` });
+    }
+    this.rejectedSince = undefined;
     this.failedRevision = undefined;
     log.info({ sets: synth.sets.length, clusters: clusters.length, ms: Date.now() - t0, timings: synth.timings }, 'revision synthesized');
 
@@ -473,12 +491,16 @@ export class Reconciler {
     } else {
       log.debug({ seconds }, 'set unchanged');
     }
+    if (wasFailing && errors.length === 0) {
+      this.o.notifier?.notify({ event: 'recovery', subject: id, revision: this.good?.revision, message: `${id} applies again at revision ${this.good?.revision.slice(0, 12) ?? ''}` });
+    }
     await this.reportChangeSet(target, previous, cs, { drift, recovered: wasFailing && errors.length === 0 });
     return { set: id, errors, counts };
   }
 
   private fail(target: Target, id: string, phase: FailurePhase, message: string): void {
     target.failures++;
+    if (target.failures === 1) this.o.notifier?.notify({ event: 'failure', subject: id, phase, revision: this.good?.revision, message });
     target.lastError = message;
     target.nextAttemptAt = Date.now() + this.backoff(target.failures);
     this.o.metrics.recordFailure(phase, id);

@@ -20,6 +20,7 @@ interface ReconcileFlags {
   leaderElect: boolean;
   concurrency: string;
   allowMassPrune?: boolean;
+  notifyUrl?: string;
 }
 
 function duration(text: string, flag: string): number {
@@ -59,11 +60,13 @@ export function reconcileCommand(ctx: CommandContext = defaultContext): Command 
     .option('--cache-dir <dir>', 'folder for the git copy, dependencies and builds', '.clusterops/reconciler')
     .option('--no-leader-elect', 'do not take a Lease (only one replica may run)')
     .option('--concurrency <n>', 'ManifestSets reconciled at once', '4')
+    .option('--notify-url <url>', 'URL that receives a JSON POST when a cluster or the source fails and when it recovers')
     .option('--allow-mass-prune', 'let prune delete more than half of a set (e.g. to remove a whole stage)')
     .action(async (flags: ReconcileFlags) => {
       const logger = createLogger();
       const concurrency = Number(flags.concurrency);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
+      if (flags.notifyUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(flags.notifyUrl)) throw new UsageError('--notify-url must be an http(s) URL');
       const options = {
         repo: flags.repo,
         branch: flags.branch,
@@ -77,6 +80,7 @@ export function reconcileCommand(ctx: CommandContext = defaultContext): Command 
         leaderElection: flags.leaderElect,
         concurrency,
         allowMassPrune: flags.allowMassPrune,
+        notifyUrl: flags.notifyUrl,
         logger,
       };
       if (flags.once) {

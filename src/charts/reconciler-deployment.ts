@@ -1,0 +1,210 @@
+/**
+ * What runs the reconciler inside a real management cluster: its Namespace, ServiceAccount,
+ * least-privilege RBAC, the WorkloadCluster CRD, a Deployment of replicas that elect a leader, and
+ * a Service for the git webhook and the metrics. Written by `clusterops deploy-manifests`.
+ */
+import { ApiObject, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { INVENTORY_NAMESPACE } from '../apply/inventory.js';
+import { workloadClusterCrd, WORKLOAD_CLUSTER_CRD_NAME, WORKLOAD_CLUSTER_GROUP, WORKLOAD_CLUSTER_PLURAL } from '../reconciler/workload-cluster-crd.js';
+
+/** Namespace of the reconciler, its Lease and the inventories (ApplySet parents) it writes. */
+export const RECONCILER_NAMESPACE = INVENTORY_NAMESPACE;
+/** Name of the ServiceAccount, ClusterRole, Role, their bindings, the Deployment and the Service. */
+export const RECONCILER_NAME = 'clusterops';
+/** Name of the leader-election Lease (as src/reconciler/leader-election.ts names it). */
+export const LEADER_LEASE_NAME = 'clusterops-reconciler';
+/** Secret holding the git webhook's shared secret under the key `secret`; created by hand, never in git. */
+export const WEBHOOK_SECRET_NAME = 'clusterops-webhook';
+/** Port of /hooks/git, /healthz, /readyz and /metrics. */
+export const HTTP_PORT = 8080;
+
+/** Settings of a ReconcilerDeploymentChart. */
+export interface ReconcilerDeploymentProps {
+  /** Container image holding this repository (see the Dockerfile). */
+  readonly image: string;
+  /** URL of the git repository to follow. */
+  readonly repo: string;
+  /** Branch to follow. @default the remote's default branch */
+  readonly branch?: string;
+  /** Replicas; one leads, the others stand by. @default 2 */
+  readonly replicas?: number;
+  /** How often to fetch (a webhook makes it immediate). @default '1m' */
+  readonly interval?: string;
+  /** Optional URL that receives a JSON POST on each failure and recovery. @default none */
+  readonly notifyUrl?: string;
+}
+
+/** A rule of a ClusterRole or Role. */
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** Verbs the apply engine needs on a kind it manages: list (live state), get (health), apply (patch, create on first apply), prune (delete). */
+const MANAGED = ['get', 'list', 'create', 'patch', 'delete'];
+
+/**
+ * Every kind the management ManifestSets hold (src/charts: a stage's Namespace, ClusterClasses and
+ * their templates, Clusters; src/reconciler: a WorkloadCluster per declaration), one row per API group.
+ */
+const MANAGED_KINDS: ReadonlyArray<{ group: string; resources: string[] }> = [
+  { group: '', resources: ['namespaces'] },
+  { group: 'cluster.x-k8s.io', resources: ['clusters', 'clusterclasses'] },
+  { group: 'bootstrap.cluster.x-k8s.io', resources: ['kubeadmconfigtemplates'] },
+  { group: 'controlplane.cluster.x-k8s.io', resources: ['kubeadmcontrolplanetemplates'] },
+  {
+    group: 'infrastructure.cluster.x-k8s.io',
+    resources: ['dockerclustertemplates', 'dockermachinetemplates', 'awsclustertemplates', 'awsmachinetemplates', 'azureclustertemplates', 'azuremachinetemplates'],
+  },
+  { group: WORKLOAD_CLUSTER_GROUP, resources: [WORKLOAD_CLUSTER_PLURAL] },
+];
+
+/** Cluster-wide permissions: the managed kinds, plus what the reconciler reads and writes around them. */
+export const CLUSTER_RULES: readonly PolicyRule[] = [
+  ...MANAGED_KINDS.map((k) => ({ apiGroups: [k.group], resources: k.resources, verbs: MANAGED })),
+  // Status of every WorkloadCluster.
+  { apiGroups: [WORKLOAD_CLUSTER_GROUP], resources: [`${WORKLOAD_CLUSTER_PLURAL}/status`], verbs: ['get', 'patch'] },
+  // `<cluster>-kubeconfig`, read by name in each stage namespace to reach a workload cluster; never listed.
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+  // Events about WorkloadClusters and managed objects.
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  // Its own CRD, installed at start: read and applied by name; creating cannot be limited by name.
+  { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'patch'], resourceNames: [WORKLOAD_CLUSTER_CRD_NAME] },
+  { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create'] },
+];
+
+/** Permissions in its own namespace: the inventories (ApplySet parent ConfigMaps) and the leader Lease. */
+export const NAMESPACE_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create', 'patch'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'update'], resourceNames: [LEADER_LEASE_NAME] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+];
+
+const WEBHOOK_MOUNT = '/etc/clusterops/webhook';
+const CACHE_MOUNT = '/var/cache/clusterops';
+
+/** The reconciler's deployment manifests; objects come out in the order a first apply needs them. */
+export class ReconcilerDeploymentChart extends Chart {
+  constructor(scope: Construct, id: string, props: ReconcilerDeploymentProps) {
+    const appLabels = { 'app.kubernetes.io/name': RECONCILER_NAME, 'app.kubernetes.io/component': 'reconciler' };
+    super(scope, id, { labels: { ...appLabels, 'app.kubernetes.io/managed-by': 'clusterops' } });
+    const replicas = props.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`replicas must be a positive integer, not ${replicas}`);
+    const namespace = RECONCILER_NAMESPACE;
+    const subject = { kind: 'ServiceAccount', name: RECONCILER_NAME, namespace };
+
+    new ApiObject(this, 'namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    const crd = workloadClusterCrd() as { apiVersion: string; kind: string; metadata: { name: string }; spec: unknown };
+    new ApiObject(this, 'crd', { apiVersion: crd.apiVersion, kind: crd.kind, metadata: crd.metadata, spec: crd.spec });
+    new ApiObject(this, 'service-account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: RECONCILER_NAME, namespace } });
+    new ApiObject(this, 'cluster-role', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: RECONCILER_NAME },
+      rules: CLUSTER_RULES,
+    });
+    new ApiObject(this, 'cluster-role-binding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: RECONCILER_NAME },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RECONCILER_NAME },
+      subjects: [subject],
+    });
+    new ApiObject(this, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: RECONCILER_NAME, namespace }, rules: NAMESPACE_RULES });
+    new ApiObject(this, 'role-binding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: RECONCILER_NAME, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: RECONCILER_NAME },
+      subjects: [subject],
+    });
+    new ApiObject(this, 'service', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: RECONCILER_NAME, namespace },
+      spec: { selector: appLabels, ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }] },
+    });
+
+    const args = [
+      'reconcile',
+      '--repo', props.repo,
+      ...(props.branch ? ['--branch', props.branch] : []),
+      '--interval', props.interval ?? '1m',
+      '--listen', `:${HTTP_PORT}`,
+      '--webhook-secret-file', `${WEBHOOK_MOUNT}/secret`,
+      '--cache-dir', CACHE_MOUNT,
+      ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
+    ];
+    const probe = (path: string, periodSeconds: number) => ({
+      httpGet: { path, port: 'http' },
+      periodSeconds,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    });
+    new ApiObject(this, 'deployment', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: RECONCILER_NAME, namespace },
+      spec: {
+        replicas,
+        selector: { matchLabels: appLabels },
+        // Leader election keeps a single writer; a rollout may run old and new side by side.
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+          metadata: { labels: appLabels },
+          spec: {
+            serviceAccountName: RECONCILER_NAME,
+            terminationGracePeriodSeconds: 30,
+            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: appLabels } } },
+                ],
+              },
+            },
+            containers: [
+              {
+                name: 'reconciler',
+                image: props.image,
+                // The image's entrypoint already names `reconcile`; the command is spelled out so args read whole.
+                command: ['node', 'bin/clusterops.js'],
+                args,
+                ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+                env: [
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  // Writable places on a read-only root filesystem: git and npm write under HOME.
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'TMPDIR', value: '/tmp' },
+                ],
+                livenessProbe: { ...probe('/healthz', 20), initialDelaySeconds: 10 },
+                readinessProbe: probe('/readyz', 10),
+                // The synth child of a revision gets up to 1 GiB of heap (src/reconciler/synth-runner.ts).
+                resources: { requests: { cpu: '250m', memory: '384Mi' }, limits: { memory: '1536Mi' } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                volumeMounts: [
+                  { name: 'webhook', mountPath: WEBHOOK_MOUNT, readOnly: true },
+                  { name: 'cache', mountPath: CACHE_MOUNT },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'webhook', secret: { secretName: WEBHOOK_SECRET_NAME, items: [{ key: 'secret', path: 'secret' }] } },
+              { name: 'cache', emptyDir: { sizeLimit: '4Gi' } },
+              { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },
+            ],
+          },
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * `npm run bench`: every benchmark of the flow, each printing its numbers and the baseline it is
+ * compared with in the same run. Speed targets live here, never in tests.
+ * `npm run bench -- synth validate` runs only the named parts.
+ */
+import { runValidateBench } from './validate-bench.js';
+import { runSynthBench } from './synth-bench.js';
+
+const PARTS: Record<string, () => Promise<unknown>> = {
+  validate: () => runValidateBench(),
+  synth: async () => runSynthBench(),
+  apply: async () => (await import('./apply-bench.js')).runApplyBench(),
+  reconciler: async () => (await import('./reconciler-bench.js')).runReconcilerBench(),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+for (const name of wanted.length ? wanted : Object.keys(PARTS)) {
+  const run = PARTS[name];
+  if (!run) {
+    process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(PARTS).join(', ')}\n`);
+    process.exit(2);
+  }
+  process.stdout.write(`\n## ${name}\n`);
+  await run();
+}

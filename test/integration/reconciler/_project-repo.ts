@@ -1,0 +1,100 @@
+// A git repository made in the test that holds this project's own code (src/, bin/, tools/,
+// package.json, package-lock.json, tsconfig.json) and a fleet under clusters/, so the reconciler synthesizes it
+// with the real cdk8s charts. The compiled dist/ is committed too (transpiled once per test process,
+// type-only, like _ts-hooks.mjs), so the SynthRunner skips its TypeScript build; node_modules is
+// linked from this checkout (and reused by the SynthRunner through `seedInstallations: [PROJECT_ROOT]`).
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { TestRepo } from '../../unit/reconciler/_git-repo.js';
+
+/** This checkout: the nearest folder above this module with src/ and clusterops's package.json (also when run from dist/). */
+export const PROJECT_ROOT = ((): string => {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'clusterops' && existsSync(path.join(dir, 'src'))) return dir;
+    } catch {
+      // Not here; look one folder up.
+    }
+  }
+  throw new Error('cannot find the clusterops checkout above this module');
+})();
+
+let transpiled: string | undefined;
+
+function transpileTree(from: string, to: string): void {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    if (entry.isDirectory()) transpileTree(source, path.join(to, entry.name));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) {
+      const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), {
+        fileName: source,
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true, resolveJsonModule: true },
+      });
+      mkdirSync(to, { recursive: true });
+      writeFileSync(path.join(to, entry.name.replace(/\.ts$/, '.js')), outputText);
+    }
+  }
+}
+
+/** dist/src of this checkout's sources, transpiled once per process into a temp folder. */
+function transpiledDist(): string {
+  if (transpiled && existsSync(transpiled)) return transpiled;
+  const out = mkdtempSync(path.join(tmpdir(), 'clusterops-dist-'));
+  transpileTree(path.join(PROJECT_ROOT, 'src'), path.join(out, 'src'));
+  transpiled = out;
+  return out;
+}
+
+/** A declaration as YAML (docker, one control-plane replica, one node pool). */
+export function dockerCluster(name: string, extra: { kubernetesVersion?: string; replicas?: number; labels?: Record<string, string> } = {}): string {
+  return [
+    'apiVersion: clusterops.io/v1alpha1',
+    'kind: WorkloadCluster',
+    'metadata:',
+    `  name: ${name}`,
+    ...(extra.labels ? [`  labels: ${JSON.stringify(extra.labels)}`] : []),
+    'spec:',
+    '  provider: docker',
+    `  kubernetesVersion: ${extra.kubernetesVersion ?? 'v1.33.4'}`,
+    '  controlPlane: {replicas: 1}',
+    '  nodePools:',
+    `    - {name: general, replicas: ${extra.replicas ?? 1}}`,
+    '  network: {podCIDRs: [192.168.0.0/16], serviceCIDRs: [10.128.0.0/12]}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The example fleet of this repository (clusters/production and clusters/staging, all three
+ * providers) with each stage renamed, so tests sharing a control plane never meet.
+ */
+export function exampleFleet(rename: Record<string, string>): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [stage, to] of Object.entries(rename)) {
+    const dir = path.join(PROJECT_ROOT, 'clusters', stage);
+    for (const file of readdirSync(dir)) {
+      let text = readFileSync(path.join(dir, file), 'utf8');
+      if (file === 'stage.yaml') text = text.replace(new RegExp(`name: ${stage}\\b`), `name: ${to}`);
+      files[`clusters/${to}/${file}`] = text;
+    }
+  }
+  return files;
+}
+
+/** A repository with this project's code and the given files (path to content), committed once. */
+export function projectRepo(files: Record<string, string>, branch = 'main'): TestRepo {
+  const repo = new TestRepo(branch);
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json']) cpSync(path.join(PROJECT_ROOT, f), path.join(repo.dir, f));
+  for (const d of ['bin', 'tools']) cpSync(path.join(PROJECT_ROOT, d), path.join(repo.dir, d), { recursive: true });
+  cpSync(path.join(PROJECT_ROOT, 'src'), path.join(repo.dir, 'src'), { recursive: true, filter: (s) => !s.endsWith('.test.ts') });
+  cpSync(transpiledDist(), path.join(repo.dir, 'dist'), { recursive: true });
+  // The working tree can run bin/clusterops.js itself (clusterops dev); node_modules stays out of git.
+  symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(repo.dir, 'node_modules'), 'dir');
+  repo.write('.gitignore', 'node_modules\n.clusterops/\n');
+  for (const [file, content] of Object.entries(files)) repo.write(file, content);
+  repo.commit('fleet and the code that synthesizes it');
+  return repo;
+}

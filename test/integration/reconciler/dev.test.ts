@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../../src/kube/client.js';
+import { loadKubeconfig } from '../../../src/kube/kubeconfig.js';
+import { exampleFleet, projectRepo } from './_project-repo.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Pids of every process whose command line mentions `text`. */
+function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/**
+ * `npm start` (which runs `clusterops dev`) end to end in a copy of this repository: a control plane
+ * of its own, the reconciler following the copy's commits, the "where to look" lines, the example
+ * fleet's WorkloadClusters in the API, and nothing left running after Ctrl-C.
+ */
+describe('npm start / clusterops dev', () => {
+  // The example fleet as this repository holds it.
+  const repo = projectRepo(exampleFleet({ production: 'production', staging: 'staging' }));
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'clusterops-dev-'));
+  afterAll(() => {
+    for (const pid of processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
+    repo.cleanup();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('starts, prints where to look, lists the fleet, and stops on SIGINT leaving no process', async () => {
+    const child = spawn('npm', ['start', '--', '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--interval', '2s'], {
+      cwd: repo.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that SIGINT reaches npm and clusterops together, as Ctrl-C in a terminal does.
+      detached: true,
+      env: { ...process.env, CLUSTEROPS_LOG_LEVEL: 'warn' },
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const t0 = Date.now();
+    while (!out.includes('stop:')) {
+      if (Date.now() - t0 > 180_000) throw new Error(`no "where to look" output within 180 s:\n${out}\n${err.slice(-3000)}`);
+      if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${out}\n${err.slice(-3000)}`);
+      await sleep(200);
+    }
+    const started = Date.now() - t0;
+    expect(out).toContain('clusterops dev: following');
+    const kubeconfig = /kubeconfig:\s+(\S+)/.exec(out)?.[1];
+    expect(kubeconfig).toBeDefined();
+    expect(out).toMatch(/metrics:\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(out).toContain('kubectl get workloadclusters -A');
+
+    const api = await KubeClient.fromKubeConfig(loadKubeconfig({ path: kubeconfig! }));
+    let names: string[] = [];
+    try {
+      for (const t1 = Date.now(); names.length < 4; await sleep(500)) {
+        const res = await api
+          .request<{ items: Array<{ metadata: { namespace: string; name: string }; status?: { phase?: string } }> }>({ verb: 'list', method: 'GET', path: '/apis/clusterops.io/v1alpha1/workloadclusters' })
+          .catch(() => ({ body: { items: [] } }));
+        names = res.body.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort();
+        if (Date.now() - t1 > 120_000) throw new Error(`WorkloadClusters not there within 120 s (${names.join(', ')}):\n${err.slice(-3000)}`);
+      }
+    } finally {
+      api.close();
+    }
+    expect(names).toEqual(['production/analytics-weu', 'production/payments-eu1', 'staging/dev-local', 'staging/payments-eu1']);
+    process.stderr.write(`dev: "where to look" after ${started} ms, fleet listed after ${Date.now() - t0} ms\n`);
+
+    expect(processesMentioning(stateDir).length).toBeGreaterThanOrEqual(2);
+    process.kill(-child.pid!, 'SIGINT');
+    const ended = await Promise.race([exit, sleep(60_000).then(() => undefined)]);
+    // npm passes Ctrl-C on and then ends by the same signal, as a shell expects; clusterops itself exits 0.
+    expect(ended, err.slice(-3000)).toBeDefined();
+    expect(ended!.code === 0 || ended!.signal === 'SIGINT', JSON.stringify(ended)).toBe(true);
+    expect(err).not.toMatch(/^error:/m);
+    for (let i = 0; i < 50 && processesMentioning(stateDir).length > 0; i++) await sleep(200);
+    expect(processesMentioning(stateDir)).toEqual([]);
+  }, 400_000);
+});
