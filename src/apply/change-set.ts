@@ -16,6 +16,8 @@ export interface ChangeSetEntry {
   name: string;
   /** The ManifestSet the object belongs to. */
   set: string;
+  /** The workload cluster (`<stage>/<name>`) the object lives in; absent for the management cluster. */
+  cluster?: string;
   /** Why it was skipped, or a note on how it was changed (e.g. `replaced`). */
   reason?: string;
   /** Unified diff of live and desired state (diff only). */
@@ -25,6 +27,8 @@ export interface ChangeSetEntry {
 /** A failure that stopped (part of) a ManifestSet, reported beside the entries. */
 export interface ChangeSetError {
   set: string;
+  /** The workload cluster (`<stage>/<name>`) the failure happened in; absent for the management cluster. */
+  cluster?: string;
   message: string;
   /** The object that failed, when one did. */
   object?: ObjectRef;
@@ -56,6 +60,13 @@ export class ChangeSet {
     this.errors.push(...other.errors);
   }
 
+  /** Marks every entry and error as belonging to the workload cluster `cluster` (`<stage>/<name>`); returns this. */
+  inCluster(cluster: string): this {
+    for (const e of this.entries) e.cluster = cluster;
+    for (const e of this.errors) e.cluster = cluster;
+    return this;
+  }
+
   /** Whether anything was (or would be) created, configured or deleted. */
   get hasChanges(): boolean {
     return this.entries.some((e) => e.action === 'created' || e.action === 'configured' || e.action === 'deleted');
@@ -68,6 +79,9 @@ export class ChangeSet {
     return counts;
   }
 }
+
+/** What the `cluster` field of JSON output says for objects of the management cluster. */
+export const MANAGEMENT_CLUSTER = 'management';
 
 /** Output formats of a ChangeSet. */
 export const OUTPUT_FORMATS = ['text', 'json', 'markdown'] as const;
@@ -98,7 +112,7 @@ export function formatText(cs: ChangeSet): string {
     const entries = cs.entries.filter((e) => e.set === set && e.action !== 'unchanged');
     const unchanged = cs.entries.filter((e) => e.set === set && e.action === 'unchanged').length;
     const errors = cs.errors.filter((e) => e.set === set);
-    lines.push(`${set}:`);
+    lines.push(`${set}${inClusterNote(cs, set, (c) => ` (in cluster ${c})`)}:`);
     for (const e of entries) {
       lines.push(`  ${displayRef(e)} ${e.action}${e.reason ? ` (${e.reason})` : ''}`);
       if (e.diff) lines.push(...e.diff.replace(/\n$/, '').split('\n').map((l) => `    ${l}`));
@@ -110,7 +124,10 @@ export function formatText(cs: ChangeSet): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** For programs: `{dryRun, summary, entries: [{action, kind, namespace, name, ...}], errors}`. */
+/**
+ * For programs: `{dryRun, summary, entries: [{action, kind, namespace, name, set, cluster, ...}], errors}`;
+ * `cluster` is `management` or the workload cluster's `<stage>/<name>`.
+ */
 export function formatJson(cs: ChangeSet): string {
   const out = {
     dryRun: cs.dryRun,
@@ -122,10 +139,11 @@ export function formatJson(cs: ChangeSet): string {
       namespace: e.namespace,
       name: e.name,
       set: e.set,
+      cluster: e.cluster ?? MANAGEMENT_CLUSTER,
       ...(e.reason ? { reason: e.reason } : {}),
       ...(e.diff ? { diff: e.diff } : {}),
     })),
-    errors: cs.errors,
+    errors: cs.errors.map((e) => ({ ...e, cluster: e.cluster ?? MANAGEMENT_CLUSTER })),
   };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
@@ -150,7 +168,7 @@ export function formatMarkdown(cs: ChangeSet): string {
     const entries = cs.entries.filter((e) => e.set === set && e.action !== 'unchanged');
     const errors = cs.errors.filter((e) => e.set === set);
     if (entries.length === 0 && errors.length === 0) continue;
-    out.push(`#### \`${set}\``, '');
+    out.push(`#### \`${set}\`${inClusterNote(cs, set, (c) => ` in cluster \`${c}\``)}`, '');
     if (entries.length > 0) {
       out.push('| action | kind | namespace | name | note |', '| --- | --- | --- | --- | --- |');
       for (const e of entries) {
@@ -166,7 +184,7 @@ export function formatMarkdown(cs: ChangeSet): string {
   let omitted = 0;
   for (const e of cs.entries) {
     if (!e.diff) continue;
-    const block = `<details><summary>${displayRef(e)} (${e.set})</summary>\n\n\`\`\`diff\n${e.diff.replace(/```/g, '` ` `')}\n\`\`\`\n</details>\n`;
+    const block = `<details><summary>${displayRef(e)} (${e.set}${e.cluster ? ` in cluster ${e.cluster}` : ''})</summary>\n\n\`\`\`diff\n${e.diff.replace(/```/g, '` ` `')}\n\`\`\`\n</details>\n`;
     if (size + block.length > MARKDOWN_LIMIT) {
       omitted++;
       continue;
@@ -180,6 +198,12 @@ export function formatMarkdown(cs: ChangeSet): string {
 
 function md(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** `note(cluster)` when the set's entries live in a workload cluster, '' for the management cluster. */
+function inClusterNote(cs: ChangeSet, set: string, note: (cluster: string) => string): string {
+  const cluster = cs.entries.find((e) => e.set === set)?.cluster ?? cs.errors.find((e) => e.set === set)?.cluster;
+  return cluster ? note(cluster) : '';
 }
 
 function setsOf(cs: ChangeSet): string[] {

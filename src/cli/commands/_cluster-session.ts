@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { formatChangeSet, OUTPUT_FORMATS, type ChangeSet, type OutputFormat } from '../../apply/change-set.js';
 import { ResourceManager, type Progress } from '../../apply/resource-manager.js';
-import { KubeClient } from '../../kube/client.js';
+import { KubeClient, type KubeApi } from '../../kube/client.js';
 import { KubeconfigError, loadKubeconfig } from '../../kube/kubeconfig.js';
 import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
@@ -44,19 +44,41 @@ export function parseDuration(text: string): number {
   return Number(m[1]) * unit;
 }
 
-/** The management-cluster sets of the fleet declared under `dir`; undefined (problems printed) when declarations are invalid. */
-export async function managementSets(ctx: CommandContext, dir: string): Promise<ManifestSet[] | undefined> {
+/** The sets of a declared fleet, split by where they are applied. */
+export interface DeclaredSets {
+  /** One per stage, for the management cluster. */
+  management: ManifestSet[];
+  /** One per workload cluster (`addons.<stage>.<cluster>`), for that cluster. */
+  addons: ManifestSet[];
+}
+
+/** The sets of the fleet declared under `dir`; undefined (problems printed) when declarations are invalid. */
+export async function declaredSets(ctx: CommandContext, dir: string): Promise<DeclaredSets | undefined> {
   const { fleet, problems } = await loadFleet(dir);
   for (const p of problems) ctx.stderr.write(`${formatProblem(p)}\n`);
   if (!fleet) return undefined;
-  return synthFleet(fleet).filter((s) => s.target.kind === 'management');
+  const sets = synthFleet(fleet);
+  return { management: sets.filter((s) => s.target.kind === 'management'), addons: sets.filter((s) => s.target.kind === 'workload') };
+}
+
+/** The management-cluster sets of the fleet declared under `dir`; undefined (problems printed) when declarations are invalid. */
+export async function managementSets(ctx: CommandContext, dir: string): Promise<ManifestSet[] | undefined> {
+  return (await declaredSets(ctx, dir))?.management;
+}
+
+/** A connection to the management cluster, and the means to make ResourceManagers for other clusters alike. */
+export interface ClusterSession {
+  client: KubeClient;
+  /** The management cluster's ResourceManager. */
+  manager: ResourceManager;
+  /** A ResourceManager for another cluster (a workload cluster), with the same settings and progress display. */
+  managerFor(api: KubeApi): ResourceManager;
+  /** Clears the progress line, if one is shown. */
+  endProgress: () => void;
 }
 
 /** A client and ResourceManager for the chosen kubeconfig and context, with progress on a terminal. */
-export async function connect(
-  ctx: CommandContext,
-  opts: ClusterCommandOptions,
-): Promise<{ client: KubeClient; manager: ResourceManager; endProgress: () => void }> {
+export async function connect(ctx: CommandContext, opts: ClusterCommandOptions): Promise<ClusterSession> {
   let client: KubeClient;
   try {
     client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: opts.kubeconfig, context: opts.context }));
@@ -75,8 +97,9 @@ export async function connect(
     if (shown) ctx.stderr.write('\r\x1b[K');
     shown = false;
   };
-  const manager = new ResourceManager(client, { waitTimeoutMs: parseDuration(opts.timeout), onProgress });
-  return { client, manager, endProgress };
+  const waitTimeoutMs = parseDuration(opts.timeout);
+  const managerFor = (api: KubeApi) => new ResourceManager(api, { waitTimeoutMs, onProgress });
+  return { client, manager: managerFor(client), managerFor, endProgress };
 }
 
 /** Prints a ChangeSet on stdout in the chosen format. */

@@ -1,17 +1,21 @@
 import { Command } from 'commander';
+import type { ApplyOptions } from '../../apply/manager-apply.js';
+import type { ResourceManager } from '../../apply/resource-manager.js';
+import { waitObjectName, type WaitObject } from '../../apply/wait.js';
 import { FleetDirError } from '../../spec/load.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
-import { waitObjectName } from '../../apply/wait.js';
-import { connect, managementSets, processContext, outputOption, parseDuration, printChangeSet, type ClusterCommandOptions } from './_cluster-session.js';
+import { deliverAddons, type AddonDelivery } from './_addon-delivery.js';
+import { connect, declaredSets, processContext, outputOption, parseDuration, printChangeSet, type ClusterCommandOptions } from './_cluster-session.js';
 
 interface ApplyCommandOptions extends ClusterCommandOptions {
+  addons?: boolean;
   dryRun?: boolean;
   forceReplace?: boolean;
   wait?: boolean;
 }
 
-/** `clusterops apply`: server-side apply of the management-cluster sets, with safe pruning; exit 0 done, 1 errors, 2 usage. */
+/** `clusterops apply`: server-side apply of the management-cluster sets (and with --addons each cluster's add-ons), with safe pruning; exit 0 done, 1 errors, 2 usage. */
 export function applyCommand(ctx: CommandContext = processContext): Command {
   return new Command('apply')
     .description('apply the declared clusters to the management cluster with server-side apply')
@@ -19,6 +23,7 @@ export function applyCommand(ctx: CommandContext = processContext): Command {
     .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context (default: its current context)')
     .addOption(outputOption())
+    .option('--addons', 'also apply each cluster\'s add-ons inside it, once Secret <cluster>-kubeconfig exists in the management cluster')
     .option('--dry-run', 'server-side dry-run: report what would change, change nothing')
     .option('--prune', 'delete objects applied before that are no longer declared (protected ones are skipped)')
     .option('--allow-mass-prune', 'allow a prune of more than half of an inventory')
@@ -29,35 +34,37 @@ export function applyCommand(ctx: CommandContext = processContext): Command {
     .action(async (opts: ApplyCommandOptions) => {
       let endProgress = () => {};
       try {
-        const sets = await managementSets(ctx, opts.clusters);
+        const sets = await declaredSets(ctx, opts.clusters);
         if (!sets) return ctx.exit(ExitCode.failed);
         const session = await connect(ctx, opts);
         endProgress = session.endProgress;
+        let addons: AddonDelivery | undefined;
         try {
-          const cs = await session.manager.applyAll(sets, {
+          const options: ApplyOptions = {
             dryRun: opts.dryRun,
             prune: opts.prune,
             allowMassPrune: opts.allowMassPrune,
             force: opts.forceConflicts,
             forceReplace: opts.forceReplace,
-          });
+          };
+          const cs = await session.manager.applyAll(sets.management, options);
+          if (opts.addons) {
+            addons = await deliverAddons(session, sets.addons, (manager, set) => manager.applyAll([set], options), opts.dryRun ?? false);
+            cs.merge(addons.changeSet);
+          }
           endProgress();
           printChangeSet(ctx, cs, opts.output);
           if (cs.errors.length > 0) return ctx.exit(ExitCode.failed);
           if (opts.wait && !opts.dryRun) {
-            const objects = sets.flatMap((set) => set.objects);
-            const tty = ctx.stderr.isTTY === true;
-            const result = await session.manager.wait(objects, {
-              timeoutMs: parseDuration(opts.timeout),
-              onProgress: (ref, health) => {
-                if (tty || health.status !== 'Current') ctx.stderr.write(`wait: ${waitObjectName(ref)}: ${health.status}: ${health.message}\n`);
-              },
-            });
-            ctx.stderr.write(`wait: ${result.message}\n`);
-            if (!result.ok) return ctx.exit(ExitCode.failed);
+            const timeoutMs = parseDuration(opts.timeout);
+            const waits = [waitFor(ctx, session.manager, sets.management.flatMap((set) => set.objects), timeoutMs, '')];
+            for (const d of addons?.delivered ?? []) waits.push(waitFor(ctx, d.manager, d.set.objects, timeoutMs, `${d.cluster}: `));
+            const ok = await Promise.all(waits);
+            if (ok.includes(false)) return ctx.exit(ExitCode.failed);
           }
           return ctx.exit(ExitCode.ok);
         } finally {
+          addons?.close();
           session.client.close();
         }
       } catch (error) {
@@ -66,4 +73,17 @@ export function applyCommand(ctx: CommandContext = processContext): Command {
         return ctx.exit(error instanceof UsageError || error instanceof FleetDirError ? ExitCode.usage : ExitCode.failed);
       }
     });
+}
+
+/** Waits for one cluster's objects, reporting on stderr with `prefix` (the workload cluster, or '' for the management cluster); true when all are healthy. */
+async function waitFor(ctx: CommandContext, manager: ResourceManager, objects: WaitObject[], timeoutMs: number, prefix: string): Promise<boolean> {
+  const tty = ctx.stderr.isTTY === true;
+  const result = await manager.wait(objects, {
+    timeoutMs,
+    onProgress: (ref, health) => {
+      if (tty || health.status !== 'Current') ctx.stderr.write(`wait: ${prefix}${waitObjectName(ref)}: ${health.status}: ${health.message}\n`);
+    },
+  });
+  ctx.stderr.write(`wait: ${prefix}${result.message}\n`);
+  return result.ok;
 }

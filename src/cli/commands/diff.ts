@@ -2,7 +2,12 @@ import { Command } from 'commander';
 import { FleetDirError } from '../../spec/load.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
-import { connect, managementSets, processContext, outputOption, printChangeSet, type ClusterCommandOptions } from './_cluster-session.js';
+import { deliverAddons, type AddonDelivery } from './_addon-delivery.js';
+import { connect, declaredSets, processContext, outputOption, printChangeSet, type ClusterCommandOptions } from './_cluster-session.js';
+
+interface DiffCommandOptions extends ClusterCommandOptions {
+  addons?: boolean;
+}
 
 /** Exit code of `diff` when something went wrong (kubectl diff: greater than 1). */
 export const DIFF_ERROR_EXIT = 2;
@@ -15,23 +20,31 @@ export function diffCommand(ctx: CommandContext = processContext): Command {
     .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context (default: its current context)')
     .addOption(outputOption())
+    .option('--addons', 'also diff each cluster\'s add-ons inside it, once Secret <cluster>-kubeconfig exists in the management cluster')
     .option('--prune', 'also show what apply --prune would delete')
     .option('--allow-mass-prune', 'do not refuse a prune of more than half of an inventory')
     .option('--force-conflicts', 'diff as if fields owned by other managers were taken over')
     .option('--timeout <duration>', 'time allowed for waits', '5m')
-    .action(async (opts: ClusterCommandOptions) => {
+    .action(async (opts: DiffCommandOptions) => {
       let endProgress = () => {};
       try {
-        const sets = await managementSets(ctx, opts.clusters);
+        const sets = await declaredSets(ctx, opts.clusters);
         if (!sets) return ctx.exit(DIFF_ERROR_EXIT);
         const session = await connect(ctx, opts);
         endProgress = session.endProgress;
+        let addons: AddonDelivery | undefined;
         try {
-          const cs = await session.manager.diffAll(sets, { prune: opts.prune, allowMassPrune: opts.allowMassPrune, force: opts.forceConflicts });
+          const options = { prune: opts.prune, allowMassPrune: opts.allowMassPrune, force: opts.forceConflicts };
+          const cs = await session.manager.diffAll(sets.management, options);
+          if (opts.addons) {
+            addons = await deliverAddons(session, sets.addons, (manager, set) => manager.diffAll([set], options), true);
+            cs.merge(addons.changeSet);
+          }
           endProgress();
           printChangeSet(ctx, cs, opts.output);
           return ctx.exit(cs.errors.length > 0 ? DIFF_ERROR_EXIT : cs.hasChanges ? ExitCode.failed : ExitCode.ok);
         } finally {
+          addons?.close();
           session.client.close();
         }
       } catch (error) {
