@@ -6,6 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { FleetDirError, loadFleet } from '../src/spec/load.js';
 import { formatProblem } from '../src/spec/problem.js';
 import { readStackConfig, StackConfigError } from './config.js';
+import { reconcilerManifests } from './reconciler-manifests.js';
 import { managementStack, type ManagementStackOutputs } from './management-stack.js';
 
 /** Runs the program; its result becomes the stack outputs. Bad input fails the run with a message and no stack trace. */
@@ -28,7 +29,5 @@ export default async function program(): Promise<ManagementStackOutputs> {
     const lines = loaded.problems.map(formatProblem);
     throw new pulumi.RunError(`${lines.length} problem(s) in ${config.clustersDir}:\n${lines.join('\n')}`);
   }
-  // TODO(reconciler chart): pass the project's own cdk8s output for the reconciler Deployment
-  // (ServiceAccount, RBAC, Deployment, Service) as the third argument once src/charts has it.
-  return managementStack(config, loaded.fleet, undefined);
+  return managementStack(config, loaded.fleet, reconcilerManifests(config));
 }

@@ -107,6 +107,17 @@ describe('stacks/ program (Pulumi mocks)', () => {
     expect(byName(run, 'reconciler/webhook').plain).toMatchObject({ stringData: { secret: WEBHOOK } });
   });
 
+  it("deploys the reconciler from the project's own cdk8s chart, following the stack's repository", () => {
+    const group = byName(run, 'reconciler/workload');
+    const objs = (group.plain as { objs: Array<{ kind: string; spec?: any }> }).objs;
+    expect(objs.map((o) => o.kind)).not.toContain('Namespace');
+    expect(objs.map((o) => o.kind)).toEqual(expect.arrayContaining(['ServiceAccount', 'ClusterRole', 'Deployment', 'Service', 'CustomResourceDefinition']));
+    const container = objs.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+    expect(container.image).toBe('clusterops:v0.1.0');
+    expect(container.args.join(' ')).toContain('https://git.example.com/platform/fleet.git');
+    expect(JSON.stringify(objs)).not.toContain(TOKEN);
+  });
+
   it('sends every key and token only inside a secret envelope, and exports no key material', () => {
     expect(secrets(run)).toHaveLength(14);
     for (const r of secrets(run)) expect(isWrappedSecret(r.inputs.stringData), r.name).toBe(true);
