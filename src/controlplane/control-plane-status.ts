@@ -1,5 +1,6 @@
 /** What `clusterops controlplane status` reports: a control plane's state as seen from any process. */
-import { KubeHttp } from './kube-http.js';
+import type { KubeClient } from '../kube/client.js';
+import { adminClient, answers, PROBE_OPTIONS } from './_admin-client.js';
 import { isRunning } from './_proc.js';
 import { COMPONENTS, readState, stateFiles, type Component, type ControlPlaneState } from './state-file.js';
 
@@ -36,13 +37,13 @@ export async function controlPlaneStatus(stateDir: string): Promise<ControlPlane
 }
 
 async function isReady(kubeconfig: string): Promise<boolean> {
-  let http: KubeHttp | undefined;
+  let client: KubeClient | undefined;
   try {
-    http = await KubeHttp.fromKubeconfig(kubeconfig);
-    return (await http.send({ path: '/readyz', timeoutMs: 5_000 })).status === 200;
+    client = await adminClient(kubeconfig, PROBE_OPTIONS);
+    return await answers(client, '/readyz');
   } catch {
     return false;
   } finally {
-    http?.close();
+    client?.close();
   }
 }

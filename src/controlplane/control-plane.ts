@@ -7,9 +7,10 @@
 import { appendFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { KubeClient } from '../kube/client.js';
+import { adminClient, answers, PROBE_OPTIONS } from './_admin-client.js';
 import { ControlPlaneError } from './errors.js';
 import { pickFreePorts } from './free-ports.js';
-import { KubeHttp } from './kube-http.js';
 import { writeControlPlaneKubeconfigs, type ControlPlaneKubeconfigs } from './kubeconfig.js';
 import { ensurePki, SERVICE_CIDR, type PkiPaths } from './pki.js';
 import { signal, sleep, startTime, waitUntilGone } from './_proc.js';
@@ -156,7 +157,7 @@ export class ControlPlane {
   private constructor(
     private current: ControlPlaneState,
     private readonly processes: Map<Component, SupervisedProcess>,
-    private readonly http: KubeHttp,
+    private readonly client: KubeClient,
   ) {
     this.failure = new Promise((resolve) => {
       for (const [component, proc] of processes) {
@@ -220,7 +221,7 @@ export class ControlPlane {
     };
     const ctx: LaunchContext = { dir: files.dir, pki: setup.pki, ports: setup.ports, kubeconfigs, etcdData: files.etcdData };
     const processes = new Map<Component, SupervisedProcess>();
-    const http = await KubeHttp.fromKubeconfig(kubeconfigs.admin);
+    const client = await adminClient(kubeconfigs.admin, PROBE_OPTIONS);
     const launch = async (component: Component) => {
       const proc = startComponent(component, setup.binaries[component], ARGS[component](ctx), files.dir);
       processes.set(component, proc);
@@ -233,26 +234,22 @@ export class ControlPlane {
       progress(`controlplane: starting etcd and kube-apiserver on ${server} (logs in ${files.logs})`);
       await launch('etcd');
       await launch('kube-apiserver');
-      await waitFor('kube-apiserver /readyz', deadline, processes, files.dir, async () => {
-        const response = await http.send({ path: '/readyz', timeoutMs: 5_000 });
-        return response.status === 200;
-      });
+      await waitFor('kube-apiserver /readyz', deadline, processes, files.dir, () => answers(client, '/readyz'));
       state.readyAfterMs = Date.now() - began;
       progress(`controlplane: kube-apiserver ready after ${(state.readyAfterMs / 1000).toFixed(1)} s`);
       await launch('kube-controller-manager');
       if (options.waitForControllers ?? true) {
-        await waitFor('kube-controller-manager (ServiceAccount default/default)', deadline, processes, files.dir, async () => {
-          const response = await http.send({ path: '/api/v1/namespaces/default/serviceaccounts/default', timeoutMs: 5_000 });
-          return response.status === 200;
-        });
+        await waitFor('kube-controller-manager (ServiceAccount default/default)', deadline, processes, files.dir, () =>
+          answers(client, '/api/v1/namespaces/default/serviceaccounts/default'),
+        );
         progress(`controlplane: kube-controller-manager running after ${((Date.now() - began) / 1000).toFixed(1)} s`);
       }
       state.phase = 'running';
       await writeState(state);
-      return new ControlPlane(state, processes, http);
+      return new ControlPlane(state, processes, client);
     } catch (error) {
       await stopAll(processes);
-      http.close();
+      client.close();
       state.phase = 'stopped';
       state.processes = {};
       await writeState(state);
@@ -289,7 +286,7 @@ export class ControlPlane {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await stopAll(this.processes);
-      this.http.close();
+      this.client.close();
       this.current.phase = 'stopped';
       this.current.processes = {};
       await writeState(this.current);

@@ -7,7 +7,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ControlPlaneError } from './errors.js';
-import { KubeHttp, KubeHttpError } from './kube-http.js';
+import { KubeError, type KubeClient } from '../kube/client.js';
+import { adminClient } from './_admin-client.js';
 import { sleep } from './_proc.js';
 import { clusterApiCrdDir, type ProgressSink } from './upstream-assets.js';
 
@@ -18,6 +19,8 @@ const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 export const CONTENT_HASH_ANNOTATION = 'clusterops.io/crd-content-hash';
 /** Concurrent applies; CRDs are large, and the API server compiles each schema. */
 const CONCURRENCY = 4;
+/** Time allowed for one request: listing and applying large CRDs is slow on a busy machine. */
+const REQUEST_TIMEOUT_MS = 60_000;
 
 /** Options of installClusterApiCrds. */
 export interface InstallCrdsOptions {
@@ -64,9 +67,9 @@ export async function installClusterApiCrds(kubeconfigPath: string, options: Ins
   const progress = options.progress ?? (() => undefined);
   const dir = options.crdDir ?? (await clusterApiCrdDir(progress));
   const files = await readCrdFiles(dir);
-  const http = await KubeHttp.fromKubeconfig(kubeconfigPath);
+  const client = await adminClient(kubeconfigPath, { timeoutMs: REQUEST_TIMEOUT_MS });
   try {
-    const established = await establishedByHash(http);
+    const established = await establishedByHash(client);
     const changed = files.filter((file) => !established.has(file.hash));
     const crds = changed.flatMap(crdDocuments);
     const names = [...files.flatMap((file) => established.get(file.hash) ?? []), ...crds.map((crd) => crd.name)].sort();
@@ -74,23 +77,24 @@ export async function installClusterApiCrds(kubeconfigPath: string, options: Ins
     progress(`controlplane: applying ${crds.length} CRDs from ${dir} (${names.length - crds.length} unchanged)`);
     const pending = new Set<string>();
     await forEachLimited(crds, CONCURRENCY, async (crd) => {
-      const applied = await apply(http, crd);
+      const applied = await apply(client, crd);
       if (!isEstablished(applied)) pending.add(crd.name);
     });
-    await waitEstablished(http, pending, began + (options.timeoutMs ?? 120_000));
+    await waitEstablished(client, pending, began + (options.timeoutMs ?? 120_000));
     const elapsedMs = Date.now() - began;
     progress(`controlplane: ${names.length} CRDs established after ${(elapsedMs / 1000).toFixed(1)} s`);
     return { names, elapsedMs };
   } finally {
-    http.close();
+    client.close();
   }
 }
 
 /** Names of the established CRDs that carry a content hash, by hash. */
-async function establishedByHash(http: KubeHttp): Promise<Map<string, string[]>> {
-  const list = await http.json<{ items: Array<CrdStatus & { metadata: { name: string; annotations?: Record<string, string> } }> }>({
+async function establishedByHash(client: KubeClient): Promise<Map<string, string[]>> {
+  const { body: list } = await client.request<{ items: Array<CrdStatus & { metadata: { name: string; annotations?: Record<string, string> } }> }>({
+    verb: 'list',
+    method: 'GET',
     path: CRD_PATH,
-    timeoutMs: 60_000,
   });
   const byHash = new Map<string, string[]>();
   for (const item of list.items) {
@@ -100,26 +104,28 @@ async function establishedByHash(http: KubeHttp): Promise<Map<string, string[]>>
   return byHash;
 }
 
-async function apply(http: KubeHttp, crd: CrdDocument): Promise<CrdStatus> {
+async function apply(client: KubeClient, crd: CrdDocument): Promise<CrdStatus> {
   try {
-    return await http.json<CrdStatus>({
+    const { body } = await client.request<CrdStatus>({
+      verb: 'apply',
       method: 'PATCH',
-      path: `${CRD_PATH}/${encodeURIComponent(crd.name)}?fieldManager=${FIELD_MANAGER}&force=true`,
-      // JSON is YAML, and cheaper for the server to decode than the original text.
-      body: JSON.stringify(crd.object),
+      path: `${CRD_PATH}/${encodeURIComponent(crd.name)}`,
+      query: { fieldManager: FIELD_MANAGER, force: 'true' },
+      // Sent as JSON: JSON is YAML, and cheaper for the server to decode than the original text.
+      body: crd.object,
       contentType: 'application/apply-patch+yaml',
-      timeoutMs: 60_000,
     });
+    return body;
   } catch (error) {
-    if (error instanceof KubeHttpError) throw new ControlPlaneError(`${crd.file}: ${error.serverMessage}`);
+    if (error instanceof KubeError) throw new ControlPlaneError(`${crd.file}: ${error.statusMessage}`);
     throw error;
   }
 }
 
-async function waitEstablished(http: KubeHttp, pending: Set<string>, deadline: number): Promise<void> {
+async function waitEstablished(client: KubeClient, pending: Set<string>, deadline: number): Promise<void> {
   while (pending.size > 0) {
     await forEachLimited([...pending], CONCURRENCY, async (name) => {
-      const crd = await http.json<CrdStatus>({ path: `${CRD_PATH}/${encodeURIComponent(name)}` });
+      const { body: crd } = await client.request<CrdStatus>({ verb: 'get', method: 'GET', path: `${CRD_PATH}/${encodeURIComponent(name)}` });
       const names = crd.status?.conditions?.find((condition) => condition.type === 'NamesAccepted');
       if (names?.status === 'False') throw new ControlPlaneError(`CRD ${name}: ${names.message ?? names.reason ?? 'names not accepted'}`);
       if (isEstablished(crd)) pending.delete(name);

@@ -5,6 +5,5 @@ export { stopControlPlane, type StopResult } from './control-plane-stop.js';
 export { startDetachedControlPlane, type DetachedControlPlane, type DetachedStartOptions } from './detached-control-plane.js';
 export { installClusterApiCrds, FIELD_MANAGER, type InstallCrdsOptions, type InstalledCrds } from './crds.js';
 export { ControlPlaneError } from './errors.js';
-export { KubeHttp, KubeHttpError, type KubeHttpCredentials } from './kube-http.js';
 export { readState, type ControlPlaneState } from './state-file.js';
 export { controlPlaneBinaries, clusterApiCrdDir, stderrProgress, type ProgressSink } from './upstream-assets.js';

@@ -21,6 +21,11 @@ export interface KubeRequest {
   contentType?: string;
   /** @default `application/json` */
   accept?: string;
+  /**
+   * How to read a successful answer: parsed as JSON, or as the raw text (`/readyz`, `/metrics`).
+   * @default 'json'
+   */
+  responseType?: 'json' | 'text';
 }
 
 /** The answer to a successful request. */
@@ -266,6 +271,7 @@ export class KubeClient implements KubeApi {
         continue;
       }
       if (answer.status >= 400) throw statusError(req, answer);
+      if (req.responseType === 'text') return { status: answer.status, body: answer.text as T };
       const body = answer.text.length > 0 ? (JSON.parse(answer.text) as T) : (undefined as T);
       return { status: answer.status, body };
     }

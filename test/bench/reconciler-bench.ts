@@ -21,7 +21,6 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { ControlPlane } from '../../src/controlplane/control-plane.js';
 import { installClusterApiCrds } from '../../src/controlplane/crds.js';
-import { KubeHttp } from '../../src/controlplane/kube-http.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
 import { githubSignature } from '../../src/reconciler/webhook.js';
@@ -70,9 +69,8 @@ function rssMb(pid: number): number {
 }
 
 /** Sum of apiserver_request_total over every label set, from the API server's /metrics (text). */
-async function apiserverRequests(http: KubeHttp): Promise<number> {
-  const res = await http.send({ path: '/metrics' });
-  if (res.status !== 200) throw new Error(`the API server /metrics answered ${res.status}`);
+async function apiserverRequests(client: KubeClient): Promise<number> {
+  const res = await client.request<string>({ verb: 'get', method: 'GET', path: '/metrics', responseType: 'text' });
   return sumRequests(res.body);
 }
 
@@ -112,7 +110,7 @@ export async function runReconcilerBench(): Promise<ReconcilerBenchResult> {
     controlPlane = await ControlPlane.start({ stateDir: path.join(work, 'controlplane'), progress: () => undefined });
     await installClusterApiCrds(controlPlane.kubeconfigPath, { progress: () => undefined });
     const api = await KubeClient.fromKubeConfig(loadKubeconfig({ path: controlPlane.kubeconfigPath }));
-    const http = await KubeHttp.fromKubeconfig(controlPlane.kubeconfigPath);
+    const metrics = await KubeClient.fromKubeConfig(loadKubeconfig({ path: controlPlane.kubeconfigPath }));
     const status = async (i: number) =>
       (
         await api
@@ -127,9 +125,9 @@ export async function runReconcilerBench(): Promise<ReconcilerBenchResult> {
     };
 
     // Background: the API server's own traffic (kube-controller-manager) without the reconciler.
-    const bg0 = await apiserverRequests(http);
+    const bg0 = await apiserverRequests(metrics);
     await sleep(REST_WINDOW_MS / 2);
-    const backgroundPerMinute = ((await apiserverRequests(http)) - bg0 - 1) * (60_000 / (REST_WINDOW_MS / 2));
+    const backgroundPerMinute = ((await apiserverRequests(metrics)) - bg0 - 1) * (60_000 / (REST_WINDOW_MS / 2));
 
     const cacheDir = path.join(work, 'cache');
     await seedDependencies(cacheDir);
@@ -186,7 +184,7 @@ export async function runReconcilerBench(): Promise<ReconcilerBenchResult> {
 
     // At rest: no commits, no polling from here; the drift interval passes twice in the window.
     await sleep(2_000);
-    const rest0 = await apiserverRequests(http);
+    const rest0 = await apiserverRequests(metrics);
     const restStart = Date.now();
     let restRssSum = 0;
     let restSamples = 0;
@@ -195,7 +193,7 @@ export async function runReconcilerBench(): Promise<ReconcilerBenchResult> {
       restRssSum += rssMb(pid);
       restSamples++;
     }
-    const restTotal = (await apiserverRequests(http)) - rest0 - 1;
+    const restTotal = (await apiserverRequests(metrics)) - rest0 - 1;
     const restPerMinute = restTotal * (60_000 / (Date.now() - restStart));
     const requestsPerMinute = Math.max(0, restPerMinute - backgroundPerMinute);
     clearInterval(sampler);
@@ -218,7 +216,7 @@ export async function runReconcilerBench(): Promise<ReconcilerBenchResult> {
     }
     const kubectlMs = Math.min(...kubectlRuns);
     api.close();
-    http.close();
+    metrics.close();
 
     const result: ReconcilerBenchResult = {
       clusters: CLUSTERS,

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ControlPlane, type ControlPlaneOptions } from '../../src/controlplane/control-plane.js';
 import { installClusterApiCrds } from '../../src/controlplane/crds.js';
-import { KubeHttp } from '../../src/controlplane/kube-http.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
 
 /** A control plane in its own temporary state dir. */
 export interface TestControlPlane {
@@ -15,8 +16,8 @@ export interface TestControlPlane {
   stateDir: string;
   kubeconfigPath: string;
   server: string;
-  /** An admin HTTPS client for it; closed by `stop`. */
-  http: KubeHttp;
+  /** An admin client for it; closed by `stop`. */
+  client: KubeClient;
   /** Stops the control plane (no process left) and, unless `keepState`, deletes its state dir. */
   stop(options?: { keepState?: boolean }): Promise<void>;
 }
@@ -32,15 +33,15 @@ export async function startTestControlPlane(options: TestControlPlaneOptions = {
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'clusterops-cp-')));
   const controlPlane = await ControlPlane.start({ progress: () => undefined, ...options, stateDir });
   if (options.crds) await installClusterApiCrds(controlPlane.kubeconfigPath);
-  const http = await KubeHttp.fromKubeconfig(controlPlane.kubeconfigPath);
+  const client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: controlPlane.kubeconfigPath }));
   return {
     controlPlane,
     stateDir,
     kubeconfigPath: controlPlane.kubeconfigPath,
     server: controlPlane.server,
-    http,
+    client,
     async stop({ keepState = false } = {}) {
-      http.close();
+      client.close();
       await controlPlane.stop();
       if (!keepState && !process.env.CLUSTEROPS_KEEP_STATE) await rm(stateDir, { recursive: true, force: true });
     },

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { isAlive } from '../../src/controlplane/_proc.js';
 import { readCrdDocuments } from '../../src/controlplane/crds.js';
-import { KubeHttp } from '../../src/controlplane/kube-http.js';
+import { KubeClient, KubeError } from '../../src/kube/client.js';
+import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
 import { ensurePki } from '../../src/controlplane/pki.js';
 import { clusterApiCrdDir, repositoryRoot } from '../../src/controlplane/upstream-assets.js';
 import { startTestControlPlane } from './_control-plane.js';
@@ -31,6 +32,26 @@ interface Crd {
   status: { conditions: Condition[] };
 }
 
+/** An admin client for the cluster of `kubeconfig`. */
+function adminClient(kubeconfig: string): Promise<KubeClient> {
+  return KubeClient.fromKubeConfig(loadKubeconfig({ path: kubeconfig }));
+}
+
+/** The body of a GET of `path`. */
+async function get<T>(client: KubeClient, path: string): Promise<T> {
+  return (await client.request<T>({ verb: 'get', method: 'GET', path })).body;
+}
+
+/** The HTTP status a GET of `path` is answered with (as text, so `/readyz` works too). */
+async function statusOf(client: KubeClient, path: string): Promise<number> {
+  try {
+    return (await client.request({ verb: 'get', method: 'GET', path, responseType: 'text' })).status;
+  } catch (error) {
+    if (error instanceof KubeError) return error.status;
+    throw error;
+  }
+}
+
 /** Resolves when none of `pids` is alive; rejects with the survivors after `timeoutMs`. */
 async function expectGone(pids: number[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -41,14 +62,14 @@ async function expectGone(pids: number[], timeoutMs: number): Promise<void> {
 }
 
 describe('the shared control plane (global setup)', () => {
-  let http: KubeHttp;
+  let http: KubeClient;
   beforeAll(async () => {
-    http = await KubeHttp.fromKubeconfig(inject('kubeconfig'));
+    http = await adminClient(inject('kubeconfig'));
   });
   afterAll(() => http.close());
 
   it('is the kube-apiserver version the tools build', async () => {
-    const version = await http.json<{ gitVersion: string; major: string; minor: string }>({ path: '/version' });
+    const version = await get<{ gitVersion: string; major: string; minor: string }>(http, '/version');
     expect(version.gitVersion).toBe(await expectedKubernetesVersion());
     expect(version.gitVersion).toBe('v1.36.3');
     expect(`v${version.major}.${version.minor}`).toBe('v1.36');
@@ -59,17 +80,18 @@ describe('the shared control plane (global setup)', () => {
   });
 
   it('serves every upstream CRD, clusters.cluster.x-k8s.io in v1beta2', async () => {
-    const crd = await http.json<Crd>({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusters.cluster.x-k8s.io' });
+    const crd = await get<Crd>(http, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusters.cluster.x-k8s.io');
     expect(crd.status.conditions).toContainEqual(expect.objectContaining({ type: 'Established', status: 'True' }));
     expect(crd.spec.versions).toContainEqual(expect.objectContaining({ name: 'v1beta2', served: true, storage: true }));
 
-    const group = await http.json<{ resources: Array<{ name: string; kind: string }> }>({ path: '/apis/cluster.x-k8s.io/v1beta2' });
+    const group = await get<{ resources: Array<{ name: string; kind: string }> }>(http, '/apis/cluster.x-k8s.io/v1beta2');
     expect(group.resources).toContainEqual(expect.objectContaining({ name: 'clusters', kind: 'Cluster' }));
 
     const wanted = (await readCrdDocuments(await clusterApiCrdDir(() => undefined))).map((doc) => doc.name);
-    const list = await http.json<{ items: Array<{ metadata: { name: string }; status: { conditions: Condition[] } }> }>({
-      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-    });
+    const list = await get<{ items: Array<{ metadata: { name: string }; status: { conditions: Condition[] } }> }>(
+      http,
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+    );
     const established = list.items
       .filter((item) => item.status.conditions.some((c) => c.type === 'Established' && c.status === 'True'))
       .map((item) => item.metadata.name);
@@ -84,27 +106,30 @@ describe('the shared control plane (global setup)', () => {
       metadata: { name: 'bad-topology', namespace: 'default' },
       spec: { topology: { classRef: { name: 'some-class' }, version: 42 } },
     };
-    const response = await http.send({
-      method: 'POST',
-      path: '/apis/cluster.x-k8s.io/v1beta2/namespaces/default/clusters',
-      body: JSON.stringify(cluster),
-    });
-    expect(response.status).toBe(422);
-    const status = JSON.parse(response.body) as { reason: string; message: string };
+    const refusal = await http
+      .request({ verb: 'create', method: 'POST', path: '/apis/cluster.x-k8s.io/v1beta2/namespaces/default/clusters', body: cluster })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(refusal).toBeInstanceOf(KubeError);
+    const status = refusal as KubeError;
+    expect(status.status).toBe(422);
     expect(status.reason).toBe('Invalid');
-    expect(status.message).toContain('Cluster.cluster.x-k8s.io "bad-topology" is invalid');
-    expect(status.message).toMatch(/spec\.topology\.version: Invalid value: "integer": spec\.topology\.version in body must be of type string/);
+    expect(status.statusMessage).toContain('Cluster.cluster.x-k8s.io "bad-topology" is invalid');
+    expect(status.statusMessage).toMatch(/spec\.topology\.version: Invalid value: "integer": spec\.topology\.version in body must be of type string/);
   });
 
   it('runs the controllers: the token controller and service-account controller work', async () => {
-    const sa = await http.json<{ metadata: { name: string } }>({ path: '/api/v1/namespaces/kube-system/serviceaccounts/default' });
+    const sa = await get<{ metadata: { name: string } }>(http, '/api/v1/namespaces/kube-system/serviceaccounts/default');
     expect(sa.metadata.name).toBe('default');
-    const rootCa = await http.json<{ data: Record<string, string> }>({ path: '/api/v1/namespaces/default/configmaps/kube-root-ca.crt' });
+    const rootCa = await get<{ data: Record<string, string> }>(http, '/api/v1/namespaces/default/configmaps/kube-root-ca.crt');
     expect(rootCa.data['ca.crt']).toContain('BEGIN CERTIFICATE');
-    const review = await http.json<{ status: { token: string } }>({
+    const { body: review } = await http.request<{ status: { token: string } }>({
+      verb: 'create',
       method: 'POST',
       path: '/api/v1/namespaces/default/serviceaccounts/default/token',
-      body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } }),
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 600 } },
     });
     expect(review.status.token.split('.')).toHaveLength(3);
   });
@@ -148,10 +173,11 @@ describe('a control plane of its own', () => {
     const pids = Object.values(first.controlPlane.pids);
     expect(pids.every((pid) => pid > 0 && isAlive(pid))).toBe(true);
     const caBefore = await readFile(join(first.stateDir, 'pki', 'ca.crt'), 'utf8');
-    await first.http.json({
+    await first.client.request({
+      verb: 'create',
       method: 'POST',
       path: '/api/v1/namespaces/default/configmaps',
-      body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'survivor' }, data: { answer: '42' } }),
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'survivor' }, data: { answer: '42' } },
     });
 
     await first.stop({ keepState: true });
@@ -161,7 +187,7 @@ describe('a control plane of its own', () => {
 
     const second = await startTestControlPlane({ stateDir: first.stateDir });
     try {
-      const configMap = await second.http.json<{ data: Record<string, string> }>({ path: '/api/v1/namespaces/default/configmaps/survivor' });
+      const configMap = await get<{ data: Record<string, string> }>(second.client, '/api/v1/namespaces/default/configmaps/survivor');
       expect(configMap.data).toEqual({ answer: '42' });
       expect(await readFile(join(second.stateDir, 'pki', 'ca.crt'), 'utf8')).toBe(caBefore);
     } finally {
@@ -170,21 +196,22 @@ describe('a control plane of its own', () => {
   });
 
   it('runs beside the shared one, with its own data', async () => {
-    const shared = await KubeHttp.fromKubeconfig(inject('kubeconfig'));
+    const shared = await adminClient(inject('kubeconfig'));
     const other = await startTestControlPlane();
     try {
-      expect(other.server).not.toBe(shared.server);
+      expect(other.server).not.toBe(shared.serverUrl);
       const name = `side-by-side-${Date.now()}`;
-      await other.http.json({
+      await other.client.request({
+        verb: 'create',
         method: 'POST',
         path: '/api/v1/namespaces',
-        body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }),
+        body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
       });
-      expect((await other.http.send({ path: `/api/v1/namespaces/${name}` })).status).toBe(200);
-      expect((await shared.send({ path: `/api/v1/namespaces/${name}` })).status).toBe(404);
+      expect(await statusOf(other.client, `/api/v1/namespaces/${name}`)).toBe(200);
+      expect(await statusOf(shared, `/api/v1/namespaces/${name}`)).toBe(404);
       // The second one has no CRDs; the shared one has.
-      expect((await other.http.send({ path: '/apis/cluster.x-k8s.io/v1beta2' })).status).toBe(404);
-      expect((await shared.send({ path: '/apis/cluster.x-k8s.io/v1beta2' })).status).toBe(200);
+      expect(await statusOf(other.client, '/apis/cluster.x-k8s.io/v1beta2')).toBe(404);
+      expect(await statusOf(shared, '/apis/cluster.x-k8s.io/v1beta2')).toBe(200);
     } finally {
       shared.close();
       await other.stop();
@@ -247,9 +274,9 @@ describe('clusterops controlplane (CLI)', () => {
     const kubeconfig = start.stdout.trim();
     expect(kubeconfig).toBe(join(stateDir, 'kubeconfig'));
 
-    const http = await KubeHttp.fromKubeconfig(kubeconfig);
+    const http = await adminClient(kubeconfig);
     try {
-      expect((await http.send({ path: '/readyz' })).status).toBe(200);
+      expect(await statusOf(http, '/readyz')).toBe(200);
     } finally {
       http.close();
     }

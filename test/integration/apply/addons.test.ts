@@ -10,7 +10,7 @@ import { applyCommand } from '../../../src/cli/commands/apply.js';
 import { diffCommand } from '../../../src/cli/commands/diff.js';
 import type { CommandContext } from '../../../src/cli/main.js';
 import { pickFreePorts } from '../../../src/controlplane/free-ports.js';
-import type { KubeClient } from '../../../src/kube/client.js';
+import { KubeError, type KubeClient } from '../../../src/kube/client.js';
 import { startTestControlPlane, type TestControlPlane } from '../_control-plane.js';
 import { getObject, suiteClient, suiteKubeconfig, unique } from './_helpers.js';
 
@@ -62,8 +62,7 @@ const WRITE_VERBS = new Set(['APPLY', 'POST', 'PUT', 'PATCH', 'DELETE']);
  * (the add-on kinds and the inventory ConfigMap), from its own `apiserver_request_total` metric.
  */
 async function serverWrites(cp: TestControlPlane, resources: string[]): Promise<number> {
-  const res = await cp.http.send({ path: '/metrics', timeoutMs: 10_000 });
-  expect(res.status).toBe(200);
+  const res = await cp.client.request<string>({ verb: 'get', method: 'GET', path: '/metrics', responseType: 'text' });
   let n = 0;
   for (const line of res.body.split('\n')) {
     const m = /^apiserver_request_total\{(.*)\} (\d+(?:\.\d+)?(?:e\+\d+)?)$/.exec(line);
@@ -82,7 +81,14 @@ describe('clusterops apply --addons', () => {
   let workloadCp: TestControlPlane;
   let workloadKubeconfig: string;
   let common: string[];
-  const inWorkload = (path: string) => workloadCp.http.send({ path }).then((r) => (r.status === 200 ? (JSON.parse(r.body) as Record<string, any>) : undefined));
+  const inWorkload = (path: string) =>
+    workloadCp.client.request<Record<string, any>>({ verb: 'get', method: 'GET', path }).then(
+      (r) => r.body,
+      (error: unknown) => {
+        if (error instanceof KubeError) return undefined;
+        throw error;
+      },
+    );
 
   async function putSecret(name: string, value: string): Promise<void> {
     await management.request({
