@@ -82,7 +82,24 @@ interface Target {
   /** Add-on sets: reachability and health. */
   waiting?: string;
   health?: AddonHealth;
+  /**
+   * Add-on sets whose kubeconfig Secret was missing: how often in a row, and when to read it again
+   * (the drift interval, doubling per miss up to four drift intervals; a reconcile request or
+   * runOnce reads it at once).
+   */
+  missingKubeconfig?: { misses: number; nextCheckAt: number };
 }
+
+/** What a pass does: fetch the branch, re-plan every set (drift), and whether it is a full pass that waits for nothing. */
+interface PassRequest {
+  fetch: boolean;
+  drift: boolean;
+  /** runOnce: also read the kubeconfig Secrets that were missing before, whatever their schedule. */
+  full?: boolean;
+}
+
+/** Longest wait, in drift intervals, before a missing kubeconfig Secret is read again. */
+const MISSING_KUBECONFIG_MAX_INTERVALS = 4;
 
 /** A revision that synthesized. */
 interface GoodRevision {
@@ -141,6 +158,8 @@ export class Reconciler {
   private lastDriftAt = 0;
   private passes = 0;
   private readonly forced = new Set<string>();
+  /** Sets a pass left undone because a newer revision pre-empted it, with the kind of pass they were due for. */
+  private readonly carried = new Map<string, 'revision' | 'drift'>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.logger = o.logger;
@@ -205,7 +224,7 @@ export class Reconciler {
   }
 
   /** Asks for a pass; passes never overlap, requests made during one are merged into the next. */
-  trigger(what: { fetch: boolean; drift: boolean }): void {
+  trigger(what: PassRequest): void {
     if (this.abort?.aborted) return;
     this.wanted = { fetch: (this.wanted?.fetch ?? false) || what.fetch, drift: (this.wanted?.drift ?? false) || what.drift };
     if (this.running) return;
@@ -227,10 +246,16 @@ export class Reconciler {
   /** Runs one full pass (fetch, synth, apply every set) and resolves with what it did; for `--once` and tests. */
   async runOnce(): Promise<PassResult> {
     await this.running;
-    return this.pass({ fetch: true, drift: true });
+    return this.pass({ fetch: true, drift: true, full: true });
   }
 
-  private async pass(what: { fetch: boolean; drift: boolean }): Promise<PassResult> {
+  /** Whether a pass should stop taking sets: a fetch was asked for (a push) and this pass does not fetch. */
+  private preempted(what: PassRequest): boolean {
+    return !what.fetch && !what.full && this.wanted?.fetch === true;
+  }
+
+  private async pass(what: PassRequest): Promise<PassResult> {
+    const started = Date.now();
     const result: PassResult = { applied: [] };
     if (!this.crdInstalled) {
       await installWorkloadClusterCrd(this.o.api);
@@ -248,10 +273,16 @@ export class Reconciler {
 
     const now = Date.now();
     const due = [...this.targets.entries()].filter(([id, t]) => {
-      if (this.forced.has(id)) return true;
+      if (this.forced.has(id) || this.carried.has(id)) return true;
       if (t.failures > 0) return now >= t.nextAttemptAt;
+      // A missing kubeconfig Secret is read again on its own schedule, not on every pass.
+      if (t.missingKubeconfig && !what.full && now < t.missingKubeconfig.nextCheckAt) return false;
       return what.drift || t.appliedHash !== t.hash || (newRevision && t.appliedHash === undefined);
     });
+    const kindOf = (id: string, t: Target): 'revision' | 'drift' =>
+      t.appliedHash !== t.hash ? 'revision' : (this.carried.get(id) ?? (what.drift ? 'drift' : 'revision'));
+    const kinds = new Map(due.map(([id, t]) => [id, kindOf(id, t)]));
+    this.carried.clear();
     // Unchanged sets are already at the new revision.
     if (newRevision) {
       for (const t of this.targets.values()) {
@@ -261,20 +292,30 @@ export class Reconciler {
       }
     }
     this.forced.clear();
-    due.sort(([a], [b]) => Number(a.startsWith('addons.')) - Number(b.startsWith('addons.')) || (a < b ? -1 : 1));
+    // Changed content first, management sets before add-on sets: a commit shows up before drift checks run.
+    const rank = (id: string, t: Target) => (t.appliedHash !== t.hash ? 0 : 2) + Number(id.startsWith('addons.'));
+    due.sort(([a, ta], [b, tb]) => rank(a, ta) - rank(b, tb) || (a < b ? -1 : 1));
 
     let next = 0;
     const worker = async () => {
-      while (next < due.length && !this.abort?.aborted) {
+      while (next < due.length && !this.abort?.aborted && !this.preempted(what)) {
         const [id, target] = due[next++];
-        const r = await this.reconcileTarget(id, target, what.drift && target.appliedHash === target.hash ? 'drift' : 'revision');
+        const r = await this.reconcileTarget(id, target, kinds.get(id)!);
         if (r) result.applied.push(r);
+        // The clusters of a management set report the revision as soon as it is applied, not at the end of the pass.
+        if (r && target.set.target.kind === 'management') await this.writeStatuses(target.set.target.stage);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.o.concurrency ?? 4, due.length)) }, worker));
+    // A push arrived: the sets not started yet wait for the next pass, which fetches first.
+    for (const [id] of due.slice(next)) if (this.targets.has(id)) this.carried.set(id, kinds.get(id)!);
     if (newRevision) await this.pruneOrphanedSets(result);
     await this.writeStatuses();
     this.passes++;
+    this.logger.debug(
+      { fetch: what.fetch, drift: what.drift, newRevision, due: due.length, done: next, carried: this.carried.size, ms: Date.now() - started },
+      this.carried.size > 0 ? 'pass pre-empted by a push' : 'pass done',
+    );
     return result;
   }
 
@@ -443,9 +484,15 @@ export class Reconciler {
         const access = await this.workloads.access(declared?.namespace ?? stage, cluster);
         if (!access.ok) {
           target.waiting = access.message;
+          if (access.reason === 'NoKubeconfig') {
+            const misses = (target.missingKubeconfig?.misses ?? 0) + 1;
+            const wait = this.driftMs * Math.min(2 ** (misses - 1), MISSING_KUBECONFIG_MAX_INTERVALS);
+            target.missingKubeconfig = { misses, nextCheckAt: Date.now() + wait };
+          } else target.missingKubeconfig = undefined;
           if (access.reason === 'BadKubeconfig') this.fail(target, id, 'addons', access.message);
           return undefined;
         }
+        target.missingKubeconfig = undefined;
         target.waiting = undefined;
         rm = this.workloadManager(access.api);
       } catch (error) {
@@ -615,12 +662,12 @@ export class Reconciler {
     }
   }
 
-  /** Writes the status of every declared cluster (only what changed goes out). */
-  private async writeStatuses(): Promise<void> {
+  /** Writes the status of every declared cluster, or of one stage's (only what changed goes out). */
+  private async writeStatuses(stage?: string): Promise<void> {
     const good = this.good;
     if (!good) return;
     await Promise.all(
-      good.clusters.map(async (c) => {
+      good.clusters.filter((c) => stage === undefined || c.stage === stage).map(async (c) => {
         const status = this.statusOf(c, good);
         for (const [stage, name, revision] of status.revision ? [[c.stage, c.name, status.revision]] : []) {
           this.o.metrics.setAppliedRevision(stage, name, revision);
