@@ -4,15 +4,14 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCommand } from '../../../src/cli/commands/apply.js';
 import { diffCommand } from '../../../src/cli/commands/diff.js';
-import type { CommandContext } from '../../../src/cli/main.js';
 import { pickFreePorts } from '../../../src/controlplane/free-ports.js';
 import { KubeError, type KubeClient } from '../../../src/kube/client.js';
 import { startTestControlPlane, type TestControlPlane } from '../_control-plane.js';
 import { getObject, suiteClient, suiteKubeconfig, unique } from './_helpers.js';
+import { runCommand } from '../../_run-command.js';
 
 /** A WorkloadCluster declaration whose add-ons are one team namespace per name. */
 function cluster(name: string, teams: string[]): string {
@@ -36,21 +35,7 @@ ${teams.map((t) => `        - {name: ${t}, admins: [${t}-admins]}`).join('\n')}
 `;
 }
 
-/** Runs a command as the CLI would, capturing output and exit code. */
-async function run(make: (ctx: CommandContext) => Command, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let code = -1;
-  const ctx: CommandContext = {
-    stdout: { write: (s: string) => ((stdout += s), true) } as unknown as CommandContext['stdout'],
-    stderr: { write: (s: string) => ((stderr += s), true) } as unknown as CommandContext['stderr'],
-    exit: (c) => {
-      code = c;
-    },
-  };
-  await make(ctx).exitOverride().parseAsync(args, { from: 'user' });
-  return { stdout, stderr, code };
-}
+const run = runCommand;
 
 type Entry = { action: string; kind: string; namespace: string; name: string; set: string; cluster: string; reason?: string };
 type Output = { entries: Entry[]; errors: Array<{ set: string; cluster: string; message: string }> };

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCommand } from '../../../src/cli/commands/apply.js';
 import { diffCommand } from '../../../src/cli/commands/diff.js';
-import type { CommandContext } from '../../../src/cli/main.js';
 import { getObject, suiteClient, suiteKubeconfig, unique } from './_helpers.js';
+import { runCommand } from '../../_run-command.js';
 
 function cluster(name: string, replicas: number, deletionProtection: boolean): string {
   return `apiVersion: clusterops.io/v1alpha1
@@ -24,21 +24,7 @@ spec:
 `;
 }
 
-/** Runs a command as the CLI would, capturing output and exit code. */
-async function run(make: (ctx: CommandContext) => import('commander').Command, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let code = -1;
-  const ctx: CommandContext = {
-    stdout: { write: (s: string) => ((stdout += s), true) } as unknown as CommandContext['stdout'],
-    stderr: { write: (s: string) => ((stderr += s), true) } as unknown as CommandContext['stderr'],
-    exit: (c) => {
-      code = c;
-    },
-  };
-  await make(ctx).exitOverride().parseAsync(args, { from: 'user' });
-  return { stdout, stderr, code };
-}
+const run = runCommand;
 
 type Entry = { action: string; kind: string; namespace: string; name: string; reason?: string };
 

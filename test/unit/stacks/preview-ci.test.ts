@@ -9,8 +9,8 @@ import { formatCiSummary } from '../../../src/cli/commands/_ci-summary.js';
 import { explainPulumiFailure, findPulumiDir, PulumiUnavailableError } from '../../../src/cli/commands/_pulumi-stack.js';
 import { ciCommand } from '../../../src/cli/commands/ci.js';
 import { previewCommand } from '../../../src/cli/commands/preview.js';
-import type { CommandContext } from '../../../src/cli/main.js';
 import { clustersFolder } from './_pulumi-run.js';
+import { runCommand } from '../../_run-command.js';
 
 const cluster = (name: string, extra = '') => `apiVersion: clusterops.io/v1alpha1
 kind: WorkloadCluster
@@ -25,27 +25,16 @@ spec:
 ${extra}`;
 
 /** Runs a command as the CLI would, with PATH emptied so no pulumi binary can be found. */
-async function run(make: (ctx: CommandContext) => import('commander').Command, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  let code = -1;
-  const ctx: CommandContext = {
-    stdout: { write: (s: string) => ((stdout += s), true) } as unknown as CommandContext['stdout'],
-    stderr: { write: (s: string) => ((stderr += s), true) } as unknown as CommandContext['stderr'],
-    exit: (c) => {
-      code = c;
-    },
-  };
+async function run(make: Parameters<typeof runCommand>[0], args: string[]) {
   const saved = { PATH: process.env.PATH, dir: process.env.CLUSTEROPS_PULUMI_DIR };
   process.env.PATH = await mkdtemp(path.join(tmpdir(), 'empty-path-'));
   delete process.env.CLUSTEROPS_PULUMI_DIR;
   try {
-    await make(ctx).exitOverride().parseAsync(args, { from: 'user' });
+    return await runCommand(make, args);
   } finally {
     process.env.PATH = saved.PATH;
     if (saved.dir !== undefined) process.env.CLUSTEROPS_PULUMI_DIR = saved.dir;
   }
-  return { stdout, stderr, code };
 }
 
 describe('clusterops preview and ci without a Pulumi engine', () => {
