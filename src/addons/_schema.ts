@@ -3,6 +3,7 @@
  * unknown-key errors list the allowed keys, Kubernetes names and Kubernetes quantities.
  */
 import { z } from 'zod';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../spec/names.js';
 
 /** Error callback for a value of the wrong type: "required" when absent, otherwise what was expected. */
 function expected(what: string): (issue: { input?: unknown; code?: string }) => string | undefined {
@@ -50,8 +51,6 @@ export function list<T extends z.ZodType>(item: T, what = 'a list') {
   return z.array(item, { error: expected(what) });
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** A DNS-1123 label (namespace names, team names): lower-case alphanumerics and '-', at most 63. */
 export function dns1123Label() {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ADDONS } from '../addons/catalog.js';
-import { cidrsOverlap, parseCidr, type Cidr } from './cidr.js';
+import { cidrsOverlap, parseCidr } from './cidr.js';
 import { dns1123LabelError, labelKeyError, labelValueError } from './names.js';
 import { SUPPORTED_KUBERNETES_MINORS } from './supported-versions.js';
 import { PROVIDERS, type Provider } from './workload-cluster.js';
@@ -88,13 +88,12 @@ export const DEFAULT_NETWORK = { podCIDRs: ['192.168.0.0/16'], serviceCIDRs: ['1
 
 /** A `WorkloadCluster` spec after stage defaults were merged under it. */
 export const clusterSpecSchema = z.strictObject({
-    ...specFields,
-    nodePools: specFields.nodePools.default([]),
-    network: specFields.network.default(DEFAULT_NETWORK),
-    addons: specFields.addons.default({}),
-    deletionProtection: specFields.deletionProtection.default(false),
-  })
-;
+  ...specFields,
+  nodePools: specFields.nodePools.default([]),
+  network: specFields.network.default(DEFAULT_NETWORK),
+  addons: specFields.addons.default({}),
+  deletionProtection: specFields.deletionProtection.default(false),
+});
 
 const metadata = z.strictObject({ name: dnsLabel, labels: labels.default({}) });
 
@@ -194,4 +193,3 @@ export function parseAddonSettings(name: string, settings: unknown): { settings:
   return { problems: r.error.issues.map((iss) => ({ path: iss.path as PropertyKey[], message: iss.message })) };
 }
 
-export type { Cidr };
