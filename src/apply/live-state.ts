@@ -14,20 +14,35 @@ export interface LiveMeta {
   deleting: boolean;
 }
 
+/** The metadata of a live object as the API server sends it (full or metadata-only). */
+export interface ObjectMetadata {
+  name: string;
+  namespace?: string;
+  uid: string;
+  resourceVersion: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  deletionTimestamp?: string;
+}
+
 interface PartialObjectMetadataList {
   metadata?: { continue?: string };
-  items?: Array<{
-    metadata: {
-      name: string;
-      namespace?: string;
-      uid: string;
-      resourceVersion: string;
-      generation?: number;
-      labels?: Record<string, string>;
-      annotations?: Record<string, string>;
-      deletionTimestamp?: string;
-    };
-  }>;
+  items?: Array<{ metadata: ObjectMetadata }>;
+}
+
+/** What clusterops keeps of a live object's metadata. */
+export function toLiveMeta(m: ObjectMetadata, namespaced: boolean): LiveMeta {
+  return {
+    namespace: namespaced ? (m.namespace ?? '') : '',
+    name: m.name,
+    uid: m.uid,
+    resourceVersion: m.resourceVersion,
+    generation: m.generation,
+    labels: m.labels ?? {},
+    annotations: m.annotations ?? {},
+    deleting: m.deletionTimestamp !== undefined,
+  };
 }
 
 /** Accept header asking for metadata only: a list costs a fraction of the full objects. */
@@ -50,18 +65,8 @@ export async function listLive(api: KubeApi, info: ResourceInfo, labelSelector: 
       accept: METADATA_ONLY,
     });
     for (const item of res.body.items ?? []) {
-      const m = item.metadata;
-      const namespace = info.namespaced ? (m.namespace ?? '') : '';
-      out.set(refKey({ group: info.group, kind: info.kind, namespace, name: m.name }), {
-        namespace,
-        name: m.name,
-        uid: m.uid,
-        resourceVersion: m.resourceVersion,
-        generation: m.generation,
-        labels: m.labels ?? {},
-        annotations: m.annotations ?? {},
-        deleting: m.deletionTimestamp !== undefined,
-      });
+      const live = toLiveMeta(item.metadata, info.namespaced);
+      out.set(refKey({ group: info.group, kind: info.kind, namespace: live.namespace, name: live.name }), live);
     }
     token = res.body.metadata?.continue || undefined;
   } while (token);

@@ -6,7 +6,7 @@ import { stagesOf } from './apply-order.js';
 import type { ChangeSet } from './change-set.js';
 import { MassPruneError, PruneAbortedError } from './errors.js';
 import { PART_OF_LABEL, type InventoryEntry } from './inventory.js';
-import { listLive, type LiveMeta } from './live-state.js';
+import { listLive, toLiveMeta, type LiveMeta, type ObjectMetadata } from './live-state.js';
 import { displayRef, groupKindOf, refKey } from './object-ref.js';
 import type { Plan } from './plan.js';
 import type { ResourceManager } from './resource-manager.js';
@@ -88,22 +88,13 @@ export async function pruneSet(rm: ResourceManager, plan: Plan, cs: ChangeSet, o
       async (c) => {
         const path = resourcePath(c.info!, c.entry.ref.namespace, c.entry.ref.name);
         try {
-          const res = await rm.api.request<{ metadata: LiveObjectMetadata }>({ verb: 'get', method: 'GET', path });
+          const res = await rm.api.request<{ metadata: ObjectMetadata }>({ verb: 'get', method: 'GET', path });
           const m = res.body.metadata;
           if (m.labels?.[PART_OF_LABEL] !== plan.inventory.id) {
             cs.add(setId, c.entry.ref, 'skipped', { reason: 'no longer labelled as a member of this set' });
             return;
           }
-          c.live = {
-            namespace: m.namespace ?? '',
-            name: m.name,
-            uid: m.uid,
-            resourceVersion: m.resourceVersion,
-            generation: m.generation,
-            labels: m.labels ?? {},
-            annotations: m.annotations ?? {},
-            deleting: m.deletionTimestamp !== undefined,
-          };
+          c.live = toLiveMeta(m, c.info!.namespaced);
         } catch (error) {
           if (error instanceof KubeError && error.status === 404) return;
           throw error;
@@ -165,15 +156,4 @@ export async function pruneSet(rm: ResourceManager, plan: Plan, cs: ChangeSet, o
     });
   }
   return keep;
-}
-
-interface LiveObjectMetadata {
-  name: string;
-  namespace?: string;
-  uid: string;
-  resourceVersion: string;
-  generation?: number;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  deletionTimestamp?: string;
 }

@@ -12,13 +12,8 @@ import {
 import {
   addClusterClass,
   addTemplate,
-  CONTROL_PLANE,
-  INFRASTRUCTURE_CLUSTER,
-  requiredString,
-  setFromVariable,
+  cloudVariables,
   templateNames,
-  VARIABLES,
-  WORKERS,
   type ClusterClassDefinition,
 } from './cluster-class.js';
 import { addControlPlaneTemplate, addWorkerBootstrapTemplate } from './kubeadm-templates.js';
@@ -72,6 +67,7 @@ export const awsClusterClass: ClusterClassDefinition = {
       DEFAULT_MACHINE_TYPES.controlPlane,
     );
     const workerMachine = machine('worker-machine', names.workerMachine, INSTANCE_PROFILES.worker, DEFAULT_MACHINE_TYPES.worker);
+    const cloud = cloudVariables({ regionNoun: 'AWS region', regionExample: 'eu-west-1', machineNoun: 'instance type', machineNounLong: 'EC2 instance type', regionField: 'region', machineField: 'instanceType' }, { infrastructureCluster, controlPlaneMachine, workerMachine });
     addClusterClass(scope, {
       name: NAME,
       namespace,
@@ -84,28 +80,7 @@ export const awsClusterClass: ClusterClassDefinition = {
       controlPlaneMachine,
       workerBootstrap: addWorkerBootstrapTemplate(scope, { namespace, ...names }, { nodeName: NODE_NAME, kubeletExtraArgs: EXTERNAL_CLOUD_PROVIDER }),
       workerMachine,
-      variables: [
-        requiredString(VARIABLES.region, 'AWS region of the cluster, e.g. eu-west-1.'),
-        requiredString(VARIABLES.controlPlaneMachineType, 'EC2 instance type of control-plane machines.'),
-        requiredString(VARIABLES.workerMachineType, 'EC2 instance type of worker machines; node pools override it.'),
-      ],
-      patches: [
-        setFromVariable(VARIABLES.region, 'Sets the AWS region.', {
-          template: infrastructureCluster,
-          matchResources: INFRASTRUCTURE_CLUSTER,
-          path: '/spec/template/spec/region',
-        }),
-        setFromVariable(VARIABLES.controlPlaneMachineType, 'Sets the instance type of control-plane machines.', {
-          template: controlPlaneMachine,
-          matchResources: CONTROL_PLANE,
-          path: '/spec/template/spec/instanceType',
-        }),
-        setFromVariable(VARIABLES.workerMachineType, 'Sets the instance type of worker machines.', {
-          template: workerMachine,
-          matchResources: WORKERS,
-          path: '/spec/template/spec/instanceType',
-        }),
-      ],
+      ...cloud,
     });
   },
 };

@@ -9,13 +9,10 @@ import { ClusterClassSpecPatchesDefinitionsJsonPatchesOp as PatchOp } from '../i
 import {
   addClusterClass,
   addTemplate,
+  cloudVariables,
   CONTROL_PLANE,
-  INFRASTRUCTURE_CLUSTER,
   patch,
-  requiredString,
-  setFromVariable,
   templateNames,
-  VARIABLES,
   WORKERS,
   type ClusterClassDefinition,
 } from './cluster-class.js';
@@ -81,6 +78,7 @@ export const azureClusterClass: ClusterClassDefinition = {
       { nodeName: NODE_NAME, kubeletExtraArgs: EXTERNAL_CLOUD_PROVIDER },
     );
     const workerMachine = machine('worker-machine', names.workerMachine, DEFAULT_MACHINE_TYPES.worker);
+    const cloud = cloudVariables({ regionNoun: 'Azure location', regionExample: 'westeurope', machineNoun: 'VM size', machineNounLong: 'VM size', regionField: 'location', machineField: 'vmSize' }, { infrastructureCluster, controlPlaneMachine, workerMachine });
     addClusterClass(scope, {
       name: NAME,
       namespace,
@@ -89,27 +87,9 @@ export const azureClusterClass: ClusterClassDefinition = {
       controlPlaneMachine,
       workerBootstrap,
       workerMachine,
-      variables: [
-        requiredString(VARIABLES.region, 'Azure location of the cluster, e.g. westeurope.'),
-        requiredString(VARIABLES.controlPlaneMachineType, 'VM size of control-plane machines.'),
-        requiredString(VARIABLES.workerMachineType, 'VM size of worker machines; node pools override it.'),
-      ],
+      variables: cloud.variables,
       patches: [
-        setFromVariable(VARIABLES.region, 'Sets the Azure location.', {
-          template: infrastructureCluster,
-          matchResources: INFRASTRUCTURE_CLUSTER,
-          path: '/spec/template/spec/location',
-        }),
-        setFromVariable(VARIABLES.controlPlaneMachineType, 'Sets the VM size of control-plane machines.', {
-          template: controlPlaneMachine,
-          matchResources: CONTROL_PLANE,
-          path: '/spec/template/spec/vmSize',
-        }),
-        setFromVariable(VARIABLES.workerMachineType, 'Sets the VM size of worker machines.', {
-          template: workerMachine,
-          matchResources: WORKERS,
-          path: '/spec/template/spec/vmSize',
-        }),
+        ...cloud.patches,
         patch('controlPlaneAzureJson', 'Mounts the azure.json of control-plane machines.', { template: controlPlane, matchResources: CONTROL_PLANE }, [
           {
             op: PatchOp.ADD,

@@ -138,6 +138,56 @@ export function setFromVariable(
   return patch(variable, description, target, [{ op: PatchOp.ADD, path: target.path, valueFrom: { variable } }]);
 }
 
+/** How a cloud provider's templates name the region and the machine type, for `cloudVariables`. */
+export interface CloudWords {
+  /** What the provider calls a region, e.g. `AWS region`, `Azure location`. */
+  regionNoun: string;
+  /** A region to show in the variable's description, e.g. `eu-west-1`. */
+  regionExample: string;
+  /** e.g. `instance type`, `VM size`. */
+  machineNoun: string;
+  /** e.g. `EC2 instance type`, the variable descriptions' longer form. */
+  machineNounLong: string;
+  /** Field of the infrastructure cluster template's spec holding the region (`region`, `location`). */
+  regionField: string;
+  /** Field of the machine templates' spec holding the machine type (`instanceType`, `vmSize`). */
+  machineField: string;
+}
+
+/**
+ * The variables `region`, `controlPlaneMachineType` and `workerMachineType` of a cloud ClusterClass,
+ * and the patches that set them into its infrastructure cluster and machine templates.
+ */
+export function cloudVariables(
+  words: CloudWords,
+  templates: { infrastructureCluster: ApiObject; controlPlaneMachine: ApiObject; workerMachine: ApiObject },
+): { variables: ClusterClassSpecVariables[]; patches: ClusterClassSpecPatches[] } {
+  return {
+    variables: [
+      requiredString(VARIABLES.region, `${words.regionNoun} of the cluster, e.g. ${words.regionExample}.`),
+      requiredString(VARIABLES.controlPlaneMachineType, `${words.machineNounLong} of control-plane machines.`),
+      requiredString(VARIABLES.workerMachineType, `${words.machineNounLong} of worker machines; node pools override it.`),
+    ],
+    patches: [
+      setFromVariable(VARIABLES.region, `Sets the ${words.regionNoun}.`, {
+        template: templates.infrastructureCluster,
+        matchResources: INFRASTRUCTURE_CLUSTER,
+        path: `/spec/template/spec/${words.regionField}`,
+      }),
+      setFromVariable(VARIABLES.controlPlaneMachineType, `Sets the ${words.machineNoun} of control-plane machines.`, {
+        template: templates.controlPlaneMachine,
+        matchResources: CONTROL_PLANE,
+        path: `/spec/template/spec/${words.machineField}`,
+      }),
+      setFromVariable(VARIABLES.workerMachineType, `Sets the ${words.machineNoun} of worker machines.`, {
+        template: templates.workerMachine,
+        matchResources: WORKERS,
+        path: `/spec/template/spec/${words.machineField}`,
+      }),
+    ],
+  };
+}
+
 /** A named patch of one definition: `jsonPatches` on the templates of `template`'s kind that `matchResources` selects. */
 export function patch(
   name: string,
