@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import * as tls from '@pulumi/tls';
-import type { WorkloadCluster } from '../src/spec/workload-cluster.js';
+import type { WorkloadCluster } from '../src/model/workload-cluster.js';
 
 /** Secret type Cluster API gives a cluster's certificates and keys. */
 export const CLUSTER_SECRET_TYPE = 'cluster.x-k8s.io/secret';

@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
-import type { Fleet } from '../src/spec/fleet.js';
-import type { WorkloadCluster } from '../src/spec/workload-cluster.js';
-import type { KubeObject } from '../src/synth/manifest-set.js';
+import type { Fleet } from '../src/model/fleet.js';
+import type { WorkloadCluster } from '../src/model/workload-cluster.js';
+import type { KubeObject } from '../src/model/manifest-set.js';
 import type { StackConfig } from './config.js';
 import { ClusterIdentity, IDENTITY_SECRET_SUFFIXES, identitySecretName } from './identities.js';
 import { stageNamespaces } from './namespaces.js';

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import type * as pulumi from '@pulumi/pulumi';
-import { STAGE_LABEL } from '../src/synth/manifest-set.js';
+import { STAGE_LABEL } from '../src/model/manifest-set.js';
 
 /**
  * One Namespace per managed stage, named after the stage: the home of its clusters' Cluster API

@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import { ReconcilerDeploymentChart } from '../src/charts/reconciler-deployment.js';
-import type { KubeObject } from '../src/synth/manifest-set.js';
+import type { KubeObject } from '../src/model/manifest-set.js';
 import type { StackConfig } from './config.js';
 
 /**

@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { KubeObject } from '../src/synth/manifest-set.js';
+import type { KubeObject } from '../src/model/manifest-set.js';
 import type { StackConfig } from './config.js';
 
 /** Name of the Secret with the repository credentials (keys `username`, `password`). */

@@ -3,7 +3,7 @@
  * unknown-key errors list the allowed keys, Kubernetes names and Kubernetes quantities.
  */
 import { z } from 'zod';
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../spec/names.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../model/names.js';
 
 /** Error callback for a value of the wrong type: "required" when absent, otherwise what was expected. */
 function expected(what: string): (issue: { input?: unknown; code?: string }) => string | undefined {

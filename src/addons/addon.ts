@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import type { z } from 'zod';
-import type { WorkloadCluster } from '../spec/workload-cluster.js';
+import type { WorkloadCluster } from '../model/workload-cluster.js';
 
 /**
  * A catalog entry: something every cluster of a platform team may ship, rendered as the objects

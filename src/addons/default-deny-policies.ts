@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { z } from 'zod';
-import type { WorkloadCluster } from '../spec/workload-cluster.js';
+import type { WorkloadCluster } from '../model/workload-cluster.js';
 import type { AddonDefinition } from './addon.js';
 import { addObject, type NetworkPolicyBody } from './_kinds.js';
 import { boolean, dns1123Label, duplicates, list, strictObject } from './_schema.js';

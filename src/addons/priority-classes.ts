@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import type { WorkloadCluster } from '../spec/workload-cluster.js';
+import type { WorkloadCluster } from '../model/workload-cluster.js';
 import type { AddonDefinition } from './addon.js';
 import { addObject } from './_kinds.js';
 import { boolean, describe, dns1123Subdomain, duplicates, list, strictObject } from './_schema.js';

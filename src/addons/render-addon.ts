@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
-import type { KubeObject } from '../synth/manifest-set.js';
-import type { WorkloadCluster } from '../spec/workload-cluster.js';
+import type { KubeObject } from '../model/manifest-set.js';
+import type { WorkloadCluster } from '../model/workload-cluster.js';
 import type { AddonDefinition } from './addon.js';
 
 /**

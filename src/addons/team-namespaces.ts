@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { z } from 'zod';
-import type { WorkloadCluster } from '../spec/workload-cluster.js';
+import type { WorkloadCluster } from '../model/workload-cluster.js';
 import type { AddonDefinition } from './addon.js';
 import { addObject, type RbacSubject } from './_kinds.js';
 import {

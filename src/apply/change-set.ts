@@ -1,10 +1,8 @@
 import { displayRef, type ObjectRef } from './object-ref.js';
 
-/** The closed vocabulary of outcomes, shared by CLI output, events, metrics and the dashboard. */
-export const ACTIONS = ['created', 'configured', 'unchanged', 'deleted', 'skipped'] as const;
+import { ACTIONS, type Action } from '../model/outcome.js';
 
-/** What happened (or, in a dry-run or diff, would happen) to one object. */
-export type Action = (typeof ACTIONS)[number];
+export { ACTIONS, type Action };
 
 /** The outcome for one object. */
 export interface ChangeSetEntry {

@@ -1,11 +1,8 @@
 import type { KubeApi } from '../kube/client.js';
 import type { Discovery } from '../kube/discovery.js';
-import type { KubeObject } from '../synth/manifest-set.js';
+import type { KubeObject } from '../model/manifest-set.js';
 import { mapLimit } from './_pool.js';
-
-interface CrdStatus {
-  status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string }> };
-}
+import { objectHealth } from './health.js';
 
 /** A CRD did not become Established in time; nothing of its kinds was applied. */
 export class CrdNotEstablishedError extends Error {
@@ -27,12 +24,10 @@ export async function waitForCrdsEstablished(
     const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(crd.metadata.name)}`;
     let delay = 50;
     for (;;) {
-      const res = await api.request<CrdStatus>({ verb: 'get', method: 'GET', path });
-      const conditions = res.body.status?.conditions ?? [];
-      const established = conditions.some((c) => c.type === 'Established' && c.status === 'True');
-      const rejected = conditions.find((c) => c.type === 'NamesAccepted' && c.status === 'False');
-      if (rejected) throw new CrdNotEstablishedError(`CustomResourceDefinition ${crd.metadata.name}: names not accepted: ${rejected.message ?? rejected.reason ?? ''}`);
-      if (established) break;
+      // The health table's CustomResourceDefinition row decides: Current once Established, Failed when its names are refused.
+      const health = objectHealth((await api.request<Record<string, unknown>>({ verb: 'get', method: 'GET', path })).body);
+      if (health.status === 'Failed') throw new CrdNotEstablishedError(`CustomResourceDefinition ${crd.metadata.name}: ${health.message}`);
+      if (health.status === 'Current') break;
       if (Date.now() > deadline) throw new CrdNotEstablishedError(`CustomResourceDefinition ${crd.metadata.name} is not Established after ${timeoutMs} ms`);
       await sleep(delay);
       delay = Math.min(delay * 2, 1000);
@@ -52,4 +47,19 @@ export async function waitForCrdsEstablished(
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Applies CustomResourceDefinitions with server-side apply (the given field manager wins) and waits until each is served. */
+export async function ensureCrds(api: KubeApi, discovery: Discovery, crds: KubeObject[], fieldManager: string, timeoutMs: number): Promise<void> {
+  await mapLimit(crds, 8, (crd) =>
+    api.request({
+      verb: 'apply',
+      method: 'PATCH',
+      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(crd.metadata.name)}`,
+      query: { fieldManager, force: 'true' },
+      contentType: 'application/apply-patch+yaml',
+      body: crd,
+    }),
+  );
+  await waitForCrdsEstablished(api, discovery, crds, timeoutMs);
 }

@@ -1,3 +1,4 @@
+import { INVENTORY_NAMESPACE } from '../model/manifest-set.js';
 import { createHash } from 'node:crypto';
 import { KubeError, type KubeApi } from '../kube/client.js';
 import { groupKindOf, parseRefKey, refKey, type ObjectRef } from './object-ref.js';
@@ -14,8 +15,6 @@ export const GROUP_KINDS_ANNOTATION = 'applyset.kubernetes.io/contains-group-kin
 export const NAMESPACES_ANNOTATION = 'applyset.kubernetes.io/additional-namespaces';
 /** The tooling annotation's value. */
 export const TOOLING = 'clusterops/v0.1.0';
-/** Namespace holding the inventories (ApplySet parents) by default. */
-export const INVENTORY_NAMESPACE = 'clusterops-system';
 
 const PARENT_KIND = 'ConfigMap';
 const PARENT_GROUP = '';

@@ -1,6 +1,6 @@
 import { KubeError } from '../kube/client.js';
 import { resourcePath, splitApiVersion, type ResourceInfo } from '../kube/discovery.js';
-import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION, type ManifestSet } from '../synth/manifest-set.js';
+import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION, type ManifestSet } from '../model/manifest-set.js';
 import { mapLimit } from './_pool.js';
 import { ChangeSet, type Action } from './change-set.js';
 import { waitForCrdsEstablished } from './crd-established.js';

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { KubeError } from '../kube/client.js';
 import { resourcePath } from '../kube/discovery.js';
-import type { ManifestSet } from '../synth/manifest-set.js';
+import type { ManifestSet } from '../model/manifest-set.js';
 import { unifiedDiff } from './_line-diff.js';
 import { mapLimit } from './_pool.js';
 import { ChangeSet, type Action } from './change-set.js';

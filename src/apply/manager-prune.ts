@@ -1,8 +1,8 @@
 import { KubeError } from '../kube/client.js';
 import { resourcePath, type ResourceInfo } from '../kube/discovery.js';
-import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION } from '../synth/manifest-set.js';
+import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION } from '../model/manifest-set.js';
 import { mapLimit } from './_pool.js';
-import { stagesOf } from './apply-order.js';
+import { stagesOf } from './_stages.js';
 import type { ChangeSet } from './change-set.js';
 import { MassPruneError, PruneAbortedError } from './errors.js';
 import { PART_OF_LABEL, type InventoryEntry } from './inventory.js';

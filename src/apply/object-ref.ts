@@ -1,4 +1,4 @@
-import type { KubeObject } from '../synth/manifest-set.js';
+import type { KubeObject } from '../model/manifest-set.js';
 import { splitApiVersion } from '../kube/discovery.js';
 
 /** The identity of one object: group, kind, namespace and name (the version is not part of it). */

@@ -1,7 +1,7 @@
 import type { KubeApi } from '../kube/client.js';
 import { splitApiVersion, type Discovery, type ResourceInfo } from '../kube/discovery.js';
-import type { KubeObject, ManifestSet } from '../synth/manifest-set.js';
-import { applyRank } from './apply-order.js';
+import type { KubeObject, ManifestSet } from '../model/manifest-set.js';
+import { applyRank } from './_stages.js';
 import { contentHash } from './content-hash.js';
 import { MissingKindsError } from './errors.js';
 import { PART_OF_LABEL, type Inventory, type InventoryEntry } from './inventory.js';

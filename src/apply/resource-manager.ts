@@ -1,8 +1,9 @@
+import { INVENTORY_NAMESPACE } from '../model/manifest-set.js';
 import type { KubeApi } from '../kube/client.js';
 import { Discovery } from '../kube/discovery.js';
-import type { ManifestSet } from '../synth/manifest-set.js';
+import type { KubeObject, ManifestSet } from '../model/manifest-set.js';
+import { ensureCrds } from './crd-established.js';
 import type { ChangeSet } from './change-set.js';
-import { INVENTORY_NAMESPACE } from './inventory.js';
 import { applySet, applySets, type ApplyOptions } from './manager-apply.js';
 import { diffSet, diffSets, type DiffOptions } from './manager-diff.js';
 import { waitForObjects } from './manager-wait.js';
@@ -75,6 +76,11 @@ export class ResourceManager {
   /** Waits until the objects are healthy, or one failed, or the timeout passed. */
   wait(objects: WaitObject[], options: WaitOptions): Promise<WaitResult> {
     return waitForObjects(this, objects, options);
+  }
+
+  /** Applies CustomResourceDefinitions the sets need but do not declare (as the WorkloadCluster CRD), and waits until they are served. */
+  ensureCrds(crds: KubeObject[]): Promise<void> {
+    return ensureCrds(this.api, this.discovery, crds, this.fieldManager, this.waitTimeoutMs);
   }
 
   /** What applying several sets would change; changes nothing. */

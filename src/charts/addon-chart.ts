@@ -5,8 +5,8 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { AddonDefinition } from '../addons/addon.js';
-import type { WorkloadCluster } from '../spec/workload-cluster.js';
-import { CLUSTER_LABEL, STAGE_LABEL } from '../synth/manifest-set.js';
+import type { WorkloadCluster } from '../model/workload-cluster.js';
+import { CLUSTER_LABEL, STAGE_LABEL } from '../model/manifest-set.js';
 
 /** Add-on name to its definition, as `ADDONS` in src/addons/catalog.ts. */
 export type AddonCatalog = ReadonlyMap<string, AddonDefinition<any>>;

@@ -16,7 +16,7 @@ import {
   type ClusterClassSpecVariables,
   ClusterClassSpecVariablesSchemaOpenApiv3SchemaType as VariableType,
 } from '../imports/capi.js';
-import type { Provider } from '../spec/workload-cluster.js';
+import type { Provider } from '../model/workload-cluster.js';
 
 /** The MachineDeployment class of every ClusterClass; each node pool is one MachineDeployment of it. */
 export const WORKER_CLASS = 'default-worker';

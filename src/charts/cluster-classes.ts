@@ -1,4 +1,4 @@
-import type { Provider } from '../spec/workload-cluster.js';
+import type { Provider } from '../model/workload-cluster.js';
 import { awsClusterClass } from './cluster-class-aws.js';
 import { azureClusterClass } from './cluster-class-azure.js';
 import type { ClusterClassDefinition } from './cluster-class.js';

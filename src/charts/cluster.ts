@@ -8,8 +8,8 @@ import {
   type ClusterSpecTopologyVariables,
   type ClusterSpecTopologyWorkersMachineDeployments,
 } from '../imports/capi.js';
-import type { NodePool, WorkloadCluster } from '../spec/workload-cluster.js';
-import { CLUSTER_LABEL, DELETION_PROTECTION_ANNOTATION, STAGE_LABEL } from '../synth/manifest-set.js';
+import type { NodePool, WorkloadCluster } from '../model/workload-cluster.js';
+import { CLUSTER_LABEL, DELETION_PROTECTION_ANNOTATION, STAGE_LABEL } from '../model/manifest-set.js';
 import { VARIABLES, WORKER_CLASS, type ClusterClassDefinition } from './cluster-class.js';
 import { CLUSTER_CLASSES } from './cluster-classes.js';
 

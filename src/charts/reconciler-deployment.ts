@@ -5,8 +5,8 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { INVENTORY_NAMESPACE } from '../apply/inventory.js';
-import { workloadClusterCrd, WORKLOAD_CLUSTER_CRD_NAME, WORKLOAD_CLUSTER_GROUP, WORKLOAD_CLUSTER_PLURAL } from '../reconciler/workload-cluster-crd.js';
+import { INVENTORY_NAMESPACE } from '../model/manifest-set.js';
+import { workloadClusterCrd, WORKLOAD_CLUSTER_CRD_NAME, WORKLOAD_CLUSTER_GROUP, WORKLOAD_CLUSTER_PLURAL } from './workload-cluster-crd.js';
 
 /** Namespace of the reconciler, its Lease and the inventories (ApplySet parents) it writes. */
 export const RECONCILER_NAMESPACE = INVENTORY_NAMESPACE;

@@ -5,8 +5,8 @@
  */
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PROVIDERS, type WorkloadCluster } from '../spec/workload-cluster.js';
-import { STAGE_LABEL } from '../synth/manifest-set.js';
+import { PROVIDERS, type WorkloadCluster } from '../model/workload-cluster.js';
+import { STAGE_LABEL } from '../model/manifest-set.js';
 import { addCluster } from './cluster.js';
 import { CLUSTER_CLASSES } from './cluster-classes.js';
 

@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ControlPlaneError } from './errors.js';
 import { KubeError, type KubeClient } from '../kube/client.js';
+import { objectHealth } from '../apply/health.js';
 import { adminClient } from './_admin-client.js';
 import { sleep } from './_proc.js';
 import { clusterApiCrdDir, type ProgressSink } from './upstream-assets.js';
@@ -126,9 +127,9 @@ async function waitEstablished(client: KubeClient, pending: Set<string>, deadlin
   while (pending.size > 0) {
     await forEachLimited([...pending], CONCURRENCY, async (name) => {
       const { body: crd } = await client.request<CrdStatus>({ verb: 'get', method: 'GET', path: `${CRD_PATH}/${encodeURIComponent(name)}` });
-      const names = crd.status?.conditions?.find((condition) => condition.type === 'NamesAccepted');
-      if (names?.status === 'False') throw new ControlPlaneError(`CRD ${name}: ${names.message ?? names.reason ?? 'names not accepted'}`);
-      if (isEstablished(crd)) pending.delete(name);
+      const health = objectHealth(crd as Record<string, unknown>);
+      if (health.status === 'Failed') throw new ControlPlaneError(`CRD ${name}: ${health.message}`);
+      if (health.status === 'Current') pending.delete(name);
     });
     if (pending.size === 0) return;
     if (Date.now() > deadline) {
@@ -138,8 +139,9 @@ async function waitEstablished(client: KubeClient, pending: Set<string>, deadlin
   }
 }
 
+/** Established, by the health table's CustomResourceDefinition row. */
 function isEstablished(crd: CrdStatus): boolean {
-  return crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True') ?? false;
+  return objectHealth(crd as Record<string, unknown>).status === 'Current';
 }
 
 /** The YAML files under `dir` (recursively), in path order, with their content hashes. */

@@ -3,7 +3,7 @@ import { resourcePath } from '../kube/discovery.js';
 import { mapLimit } from '../apply/_pool.js';
 import { objectHealth, type Health } from '../apply/health.js';
 import type { ResourceManager } from '../apply/resource-manager.js';
-import type { ManifestSet } from '../synth/manifest-set.js';
+import type { ManifestSet } from '../model/manifest-set.js';
 
 /** How healthy a workload cluster's add-ons are. */
 export interface AddonHealth {

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { CLUSTER_LABEL, STAGE_LABEL, type KubeObject, type ManifestSet } from '../synth/manifest-set.js';
-import { WORKLOAD_CLUSTER_API_VERSION } from './workload-cluster-crd.js';
+import { CLUSTER_LABEL, STAGE_LABEL, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
+import { WORKLOAD_CLUSTER_API_VERSION } from '../charts/workload-cluster-crd.js';
 
 /** One declared cluster as the reconciler mirrors it into a WorkloadCluster object. */
 export interface DeclaredCluster {

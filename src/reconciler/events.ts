@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KubeApi } from '../kube/client.js';
 import type { Logger } from 'pino';
-import { WORKLOAD_CLUSTER_API_VERSION } from './workload-cluster-crd.js';
+import { WORKLOAD_CLUSTER_API_VERSION } from '../charts/workload-cluster-crd.js';
 
 /** Reasons of the events the reconciler records, one per kind of outcome. */
 export const EVENT_REASONS = {

@@ -2,11 +2,10 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ChangeSet, type Action } from '../apply/change-set.js';
 import { contentHash } from '../apply/content-hash.js';
-import { INVENTORY_NAMESPACE } from '../apply/inventory.js';
 import { refKey, refOf } from '../apply/object-ref.js';
 import { ResourceManager } from '../apply/resource-manager.js';
 import { KubeError, type KubeApi } from '../kube/client.js';
-import { CLUSTER_LABEL, type KubeObject, type ManifestSet } from '../synth/manifest-set.js';
+import { CLUSTER_LABEL, INVENTORY_NAMESPACE, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
 import { addonHealth, type AddonHealth } from './addon-health.js';
 import { clusterNamespace, readDeclarations, withWorkloadClusters, type DeclaredCluster } from './declarations.js';
 import { EventRecorder, type EventKind } from './events.js';
@@ -17,12 +16,12 @@ import { StatusWriter, type ConditionInput, type Phase, type WorkloadClusterStat
 import { SynthError, type SynthResult } from './synth-runner.js';
 import { WorkloadAccessCache } from './workload-access.js';
 import {
-  installWorkloadClusterCrd,
+  workloadClusterCrd,
   RECONCILE_REQUEST_ANNOTATION,
   SUSPEND_ANNOTATION,
   WORKLOAD_CLUSTER_API_VERSION,
   WORKLOAD_CLUSTER_PLURAL,
-} from './workload-cluster-crd.js';
+} from '../charts/workload-cluster-crd.js';
 
 /** Where revisions come from: a GitSource, or anything that fetches and checks out the same way. */
 export interface RevisionSource {
@@ -258,7 +257,7 @@ export class Reconciler {
     const started = Date.now();
     const result: PassResult = { applied: [] };
     if (!this.crdInstalled) {
-      await installWorkloadClusterCrd(this.o.api);
+      await this.rm.ensureCrds([workloadClusterCrd()]);
       this.crdInstalled = true;
     }
     let newRevision = false;

@@ -1,6 +1,6 @@
 import { KubeError, type KubeApi } from '../kube/client.js';
 import type { Action } from '../apply/change-set.js';
-import { WORKLOAD_CLUSTER_API_VERSION, WORKLOAD_CLUSTER_PLURAL } from './workload-cluster-crd.js';
+import { WORKLOAD_CLUSTER_API_VERSION, WORKLOAD_CLUSTER_PLURAL } from '../charts/workload-cluster-crd.js';
 
 /** Phases a WorkloadCluster goes through, as `kubectl get workloadclusters` shows them. */
 export const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Failed', 'Suspended'] as const;

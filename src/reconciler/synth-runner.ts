@@ -5,7 +5,7 @@ import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, symlink, write
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject, ManifestSet, ManifestTarget } from '../synth/manifest-set.js';
+import { targetOfSetId, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
 
 /** Limits and places of a SynthRunner. */
 export interface SynthRunnerOptions {
@@ -55,14 +55,6 @@ export interface SynthResult {
 /** Header line the `synth -o -` output puts before each ManifestSet. */
 const SET_HEADER = /^# clusterops manifest set: (\S+)\s*$/;
 
-/** The target of a ManifestSet, from its id (`management.<stage>` or `addons.<stage>.<cluster>`). */
-export function targetOfSetId(id: string): ManifestTarget {
-  const parts = id.split('.');
-  if (parts[0] === 'management' && parts.length === 2) return { kind: 'management', stage: parts[1] };
-  if (parts[0] === 'addons' && parts.length === 3) return { kind: 'workload', stage: parts[1], cluster: parts[2] };
-  throw new SynthError('output', `unknown ManifestSet id ${JSON.stringify(id)} in the synth output`);
-}
-
 /** Parses the `clusterops synth -o -` output: a header line per set, then its objects as YAML documents. */
 export function parseSynthOutput(text: string): ManifestSet[] {
   const sets: ManifestSet[] = [];
@@ -79,7 +71,9 @@ export function parseSynthOutput(text: string): ManifestSet[] {
       }
       objects.push(value);
     }
-    sets.push({ id: current.id, target: targetOfSetId(current.id), objects });
+    const target = targetOfSetId(current.id);
+    if (!target) throw new SynthError('output', `unknown ManifestSet id ${JSON.stringify(current.id)} in the synth output`);
+    sets.push({ id: current.id, target, objects });
   };
   for (const line of text.split('\n')) {
     const m = SET_HEADER.exec(line);

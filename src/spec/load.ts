@@ -1,14 +1,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { Fleet } from './fleet.js';
+import type { Fleet } from '../model/fleet.js';
 import { sortProblems, type Problem } from './problem.js';
 import { crossFieldProblems, parseAddonSettings, stageSchema, workloadClusterSchema } from './schema.js';
-import type { Stage } from './stage.js';
+import type { Stage } from '../model/stage.js';
 import { CLUSTEROPS_API_VERSION } from './supported-versions.js';
-import type { WorkloadCluster, WorkloadClusterSpec } from './workload-cluster.js';
+import type { WorkloadCluster, WorkloadClusterSpec } from '../model/workload-cluster.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
-import { dns1123LabelError } from './names.js';
+import { dns1123LabelError } from '../model/names.js';
 
 /** The result of reading `clusters/`: a Fleet when there is no problem, and every problem found. */
 export interface LoadResult {

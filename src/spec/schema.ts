@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { ADDONS } from '../addons/catalog.js';
 import { cidrsOverlap, parseCidr } from './cidr.js';
-import { dns1123LabelError, labelKeyError, labelValueError } from './names.js';
+import { dns1123LabelError, labelKeyError, labelValueError } from '../model/names.js';
 import { SUPPORTED_KUBERNETES_MINORS } from './supported-versions.js';
-import { PROVIDERS, type Provider } from './workload-cluster.js';
+import { PROVIDERS, type Provider } from '../model/workload-cluster.js';
 
 /** Providers that place machines in a region of a cloud, and so need `region` and machine types. */
 const CLOUD_PROVIDERS: ReadonlySet<Provider> = new Set(['aws', 'azure']);

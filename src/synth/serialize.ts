@@ -8,7 +8,7 @@
 import { mkdir, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Scalar, stringify } from 'yaml';
-import type { KubeObject, ManifestSet } from './manifest-set.js';
+import type { KubeObject, ManifestSet } from '../model/manifest-set.js';
 
 /** File name of a stage's management set, under DIR/<stage>/. */
 export const MANAGEMENT_FILE = 'management.yaml';

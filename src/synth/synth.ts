@@ -8,20 +8,10 @@ import { App, type Chart } from 'cdk8s';
 import { ADDONS } from '../addons/catalog.js';
 import { AddonChart, type AddonCatalog } from '../charts/addon-chart.js';
 import { StageChart } from '../charts/stage-chart.js';
-import type { Fleet } from '../spec/fleet.js';
-import type { WorkloadCluster } from '../spec/workload-cluster.js';
-import type { KubeObject, ManifestSet } from './manifest-set.js';
-import { sortForApply } from './order.js';
-
-/** Id of the management ManifestSet of `stage`. */
-export function managementSetId(stage: string): string {
-  return `management.${stage}`;
-}
-
-/** Id of the add-on ManifestSet of `cluster` in `stage`. */
-export function addonSetId(stage: string, cluster: string): string {
-  return `addons.${stage}.${cluster}`;
-}
+import type { Fleet } from '../model/fleet.js';
+import type { WorkloadCluster } from '../model/workload-cluster.js';
+import { addonSetId, managementSetId, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
+import { sortForApply } from '../model/apply-order.js';
 
 /** The objects of `chart` in apply order; throws when two objects share group, kind, namespace and name. */
 function chartObjects(setId: string, chart: Chart): KubeObject[] {

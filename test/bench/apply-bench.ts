@@ -17,7 +17,7 @@ import { ControlPlane } from '../../src/controlplane/control-plane.js';
 import { installClusterApiCrds } from '../../src/controlplane/crds.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
-import type { KubeObject, ManifestSet } from '../../src/synth/manifest-set.js';
+import type { KubeObject, ManifestSet } from '../../src/model/manifest-set.js';
 import { toYaml } from '../../src/synth/serialize.js';
 import { synthFleet } from '../../src/synth/synth.js';
 import { generatedFleet } from '../fixtures/fleets.js';

@@ -6,8 +6,8 @@
  */
 import { pathToFileURL } from 'node:url';
 import { ADDONS } from '../../src/addons/catalog.js';
-import type { Fleet } from '../../src/spec/fleet.js';
-import type { ManifestSet } from '../../src/synth/manifest-set.js';
+import type { Fleet } from '../../src/model/fleet.js';
+import type { ManifestSet } from '../../src/model/manifest-set.js';
 import { toYaml } from '../../src/synth/serialize.js';
 import { synthFleet } from '../../src/synth/synth.js';
 import { generatedFleet } from '../fixtures/fleets.js';

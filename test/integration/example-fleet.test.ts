@@ -3,7 +3,7 @@ import { KubeClient, KubeError } from '../../src/kube/client.js';
 import { Discovery, resourcePath } from '../../src/kube/discovery.js';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
 import { loadFleet } from '../../src/spec/load.js';
-import type { KubeObject } from '../../src/synth/manifest-set.js';
+import type { KubeObject } from '../../src/model/manifest-set.js';
 import { synthFleet } from '../../src/synth/synth.js';
 
 /**

@@ -3,7 +3,7 @@ import { ChangeSet } from '../../apply/change-set.js';
 import { refOf } from '../../apply/object-ref.js';
 import type { ResourceManager } from '../../apply/resource-manager.js';
 import { kubeconfigSecretName, WorkloadAccessCache } from '../../kube/workload-access.js';
-import type { ManifestSet } from '../../synth/manifest-set.js';
+import type { ManifestSet } from '../../model/manifest-set.js';
 import type { ClusterSession } from './_cluster-session.js';
 
 /** Workload clusters worked on at the same time. */

@@ -1,7 +1,7 @@
 import type { ChangeSet, ChangeSetEntry } from '../../apply/change-set.js';
-import type { Fleet } from '../../spec/fleet.js';
+import type { Fleet } from '../../model/fleet.js';
 import { formatProblem, type Problem } from '../../spec/problem.js';
-import { CLUSTER_LABEL, type ManifestSet } from '../../synth/manifest-set.js';
+import { CLUSTER_LABEL, type ManifestSet } from '../../model/manifest-set.js';
 import type { StackRunReport, StackStep } from './_pulumi-stack.js';
 
 /** How one check of `clusterops ci` went: its result, or why it did not run. */

@@ -5,7 +5,7 @@ import { KubeClient, type KubeApi } from '../../kube/client.js';
 import { KubeconfigError, loadKubeconfig } from '../../kube/kubeconfig.js';
 import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
-import type { ManifestSet } from '../../synth/manifest-set.js';
+import type { ManifestSet } from '../../model/manifest-set.js';
 import { synthFleet } from '../../synth/synth.js';
 import { UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { ResourceManager, type ResourceManagerOptions } from '../../../src/apply/resource-manager.js';
 import { KubeClient, type KubeApi, type KubeClientOptions, type KubeRequest, type KubeResponse } from '../../../src/kube/client.js';
 import { loadKubeconfig } from '../../../src/kube/kubeconfig.js';
-import type { KubeObject, ManifestSet } from '../../../src/synth/manifest-set.js';
+import type { KubeObject, ManifestSet } from '../../../src/model/manifest-set.js';
 
 /** The kubeconfig of the control plane started by global-setup. */
 export function suiteKubeconfig(): string {

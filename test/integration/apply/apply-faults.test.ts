@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MissingKindsError } from '../../../src/apply/errors.js';
 import type { KubeClient } from '../../../src/kube/client.js';
-import { PRUNE_ANNOTATION } from '../../../src/synth/manifest-set.js';
+import { PRUNE_ANNOTATION } from '../../../src/model/manifest-set.js';
 import { configMap, getObject, manager, manifestSet, namespace, suiteClient, unique } from './_helpers.js';
 
 describe('apply faults', () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MassPruneError } from '../../../src/apply/errors.js';
 import { Inventory } from '../../../src/apply/inventory.js';
 import type { KubeClient } from '../../../src/kube/client.js';
-import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION } from '../../../src/synth/manifest-set.js';
+import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION } from '../../../src/model/manifest-set.js';
 import { configMap, FaultyApi, getObject, manager, manifestSet, namespace, suiteClient, unique } from './_helpers.js';
 
 describe('prune guards', () => {

@@ -14,7 +14,7 @@ import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
 import { GitSource } from '../../../src/reconciler/git-source.js';
 import { Reconciler } from '../../../src/reconciler/reconciler.js';
 import { SynthRunner } from '../../../src/reconciler/synth-runner.js';
-import type { KubeObject } from '../../../src/synth/manifest-set.js';
+import type { KubeObject } from '../../../src/model/manifest-set.js';
 import { getObject, suiteClient, suiteKubeconfig } from '../apply/_helpers.js';
 import { exampleFleet, PROJECT_ROOT, projectRepo } from './_project-repo.js';
 

@@ -1,8 +1,8 @@
 import { App, Chart } from 'cdk8s';
 import type { z } from 'zod';
 import type { AddonDefinition } from '../../../src/addons/addon.js';
-import type { KubeObject } from '../../../src/synth/manifest-set.js';
-import type { WorkloadCluster } from '../../../src/spec/workload-cluster.js';
+import type { KubeObject } from '../../../src/model/manifest-set.js';
+import type { WorkloadCluster } from '../../../src/model/workload-cluster.js';
 
 /** A valid, hand-built workload cluster for add-on tests; `addons` lands in `spec.addons`. */
 export function cluster(addons: Record<string, unknown> = {}): WorkloadCluster {

@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { ADDONS, addonNames } from '../../../src/addons/catalog.js';
 import { renderAddon } from '../../../src/addons/render-addon.js';
-import type { KubeObject } from '../../../src/synth/manifest-set.js';
+import type { KubeObject } from '../../../src/model/manifest-set.js';
 import { cluster } from './_fixtures.js';
 
 /** A minimal valid settings value for each catalog entry. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { unifiedDiff } from '../../../src/apply/_line-diff.js';
-import { applyRank, stagesOf } from '../../../src/apply/apply-order.js';
+import { applyRank, stagesOf } from '../../../src/apply/_stages.js';
 import { ChangeSet, formatChangeSet } from '../../../src/apply/change-set.js';
 import { canonicalJson, contentHash } from '../../../src/apply/content-hash.js';
 import { applySetId } from '../../../src/apply/inventory.js';

@@ -7,8 +7,8 @@ import {
   kubeletMaySetLabel,
   nodeLabelsArg,
 } from '../../../src/charts/cluster.js';
-import type { WorkloadCluster } from '../../../src/spec/workload-cluster.js';
-import { CLUSTER_LABEL, DELETION_PROTECTION_ANNOTATION, STAGE_LABEL, type KubeObject } from '../../../src/synth/manifest-set.js';
+import type { WorkloadCluster } from '../../../src/model/workload-cluster.js';
+import { CLUSTER_LABEL, DELETION_PROTECTION_ANNOTATION, STAGE_LABEL, type KubeObject } from '../../../src/model/manifest-set.js';
 import { nodePool, workloadCluster } from '../../fixtures/fleets.js';
 
 /** The Cluster object synthesized for `cluster`. */

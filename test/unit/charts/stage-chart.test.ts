@@ -4,8 +4,8 @@ import { addTemplate, WORKER_CLASS } from '../../../src/charts/cluster-class.js'
 import { AwsMachineTemplate } from '../../../src/imports/capa.js';
 import { CLUSTER_CLASSES } from '../../../src/charts/cluster-classes.js';
 import { StageChart } from '../../../src/charts/stage-chart.js';
-import { PROVIDERS, type Provider, type WorkloadCluster } from '../../../src/spec/workload-cluster.js';
-import { CLUSTER_LABEL, STAGE_LABEL, type KubeObject } from '../../../src/synth/manifest-set.js';
+import { PROVIDERS, type Provider, type WorkloadCluster } from '../../../src/model/workload-cluster.js';
+import { CLUSTER_LABEL, STAGE_LABEL, type KubeObject } from '../../../src/model/manifest-set.js';
 import { nodePool, workloadCluster } from '../../fixtures/fleets.js';
 
 function stageObjects(stage: string, clusters: WorkloadCluster[]): KubeObject[] {

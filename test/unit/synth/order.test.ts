@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import type { KubeObject } from '../../../src/synth/manifest-set.js';
-import { applyRank, sortForApply } from '../../../src/synth/order.js';
+import type { KubeObject } from '../../../src/model/manifest-set.js';
+import { applyRank, sortForApply } from '../../../src/model/apply-order.js';
 
 const obj = (kind: string, name: string, namespace?: string, apiVersion = 'v1'): KubeObject => ({
   apiVersion,

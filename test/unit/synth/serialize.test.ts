@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import type { KubeObject, ManifestSet } from '../../../src/synth/manifest-set.js';
+import type { KubeObject, ManifestSet } from '../../../src/model/manifest-set.js';
 import { toYaml, writeManifestSets } from '../../../src/synth/serialize.js';
 import { synthFleet } from '../../../src/synth/synth.js';
 import { generatedFleet } from '../../fixtures/fleets.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { CLUSTER_LABEL, DELETION_PROTECTION_ANNOTATION, STAGE_LABEL } from '../../../src/synth/manifest-set.js';
+import { CLUSTER_LABEL, DELETION_PROTECTION_ANNOTATION, STAGE_LABEL } from '../../../src/model/manifest-set.js';
 import { toYaml } from '../../../src/synth/serialize.js';
 import { synthFleet } from '../../../src/synth/synth.js';
 import { arbitraryFleet } from '../../fixtures/fleets.js';

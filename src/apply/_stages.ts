@@ -1,4 +1,4 @@
-import { applyRank as rankOfKind } from '../synth/order.js';
+import { applyRank as rankOfKind } from '../model/apply-order.js';
 import type { ObjectRef } from './object-ref.js';
 
 /** The apply stage of an object's kind, from the table in src/synth/order.ts: lower goes first, webhooks last. */

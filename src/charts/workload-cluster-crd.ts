@@ -1,4 +1,4 @@
-import { KubeError, type KubeApi } from '../kube/client.js';
+import type { KubeObject } from '../model/manifest-set.js';
 
 /** API group and version of the WorkloadCluster custom resource. */
 export const WORKLOAD_CLUSTER_GROUP = 'clusterops.io';
@@ -36,7 +36,7 @@ const counts = {
  * mirrors the declaration (validated by the loader, so the schema keeps nested parts open) plus
  * `suspend`.
  */
-export function workloadClusterCrd(): Record<string, unknown> {
+export function workloadClusterCrd(): KubeObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -114,36 +114,4 @@ export function workloadClusterCrd(): Record<string, unknown> {
       ],
     },
   };
-}
-
-interface Crd {
-  status?: { conditions?: Array<{ type: string; status: string }> };
-}
-
-/** Applies the WorkloadCluster CRD (server-side apply) and waits until the API server serves it. */
-export async function installWorkloadClusterCrd(api: KubeApi, fieldManager = 'clusterops', timeoutMs = 30_000): Promise<void> {
-  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${WORKLOAD_CLUSTER_CRD_NAME}`;
-  await api.request({
-    verb: 'apply',
-    method: 'PATCH',
-    path,
-    query: { fieldManager, force: 'true' },
-    contentType: 'application/apply-patch+yaml',
-    body: workloadClusterCrd(),
-  });
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
-    const crd = (await api.request<Crd>({ verb: 'get', method: 'GET', path })).body;
-    const established = crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    if (established) {
-      try {
-        await api.request({ verb: 'get', method: 'GET', path: `/apis/${WORKLOAD_CLUSTER_API_VERSION}` });
-        return;
-      } catch (error) {
-        if (!(error instanceof KubeError && error.status === 404)) throw error;
-      }
-    }
-    if (Date.now() > deadline) throw new Error(`CustomResourceDefinition ${WORKLOAD_CLUSTER_CRD_NAME} not established after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
 }

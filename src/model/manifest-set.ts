@@ -30,6 +30,27 @@ export interface ManifestSet {
   objects: KubeObject[];
 }
 
+/** Id of the management ManifestSet of `stage`. */
+export function managementSetId(stage: string): string {
+  return `management.${stage}`;
+}
+
+/** Id of the add-on ManifestSet of `cluster` in `stage`. */
+export function addonSetId(stage: string, cluster: string): string {
+  return `addons.${stage}.${cluster}`;
+}
+
+/** The target of a ManifestSet, from its id (`management.<stage>` or `addons.<stage>.<cluster>`); undefined for any other id. */
+export function targetOfSetId(id: string): ManifestTarget | undefined {
+  const parts = id.split('.');
+  if (parts[0] === 'management' && parts.length === 2) return { kind: 'management', stage: parts[1] };
+  if (parts[0] === 'addons' && parts.length === 3) return { kind: 'workload', stage: parts[1], cluster: parts[2] };
+  return undefined;
+}
+
+/** Namespace of the inventories (ApplySet parents) in every cluster clusterops applies to, and of the reconciler. */
+export const INVENTORY_NAMESPACE = 'clusterops-system';
+
 /** Annotation on a synthesized Cluster whose declaration asked for deletion protection. */
 export const DELETION_PROTECTION_ANNOTATION = 'clusterops.io/deletion-protection';
 /** Annotation a user puts on any object to keep prune away from it. */
