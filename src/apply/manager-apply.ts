@@ -1,6 +1,6 @@
 import { KubeError } from '../kube/client.js';
 import { resourcePath, splitApiVersion, type ResourceInfo } from '../kube/discovery.js';
-import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION, type ManifestSet } from '../model/manifest-set.js';
+import type { ManifestSet } from '../model/manifest-set.js';
 import { mapLimit } from './_pool.js';
 import { ChangeSet, type Action } from './change-set.js';
 import { waitForCrdsEstablished } from './crd-established.js';
@@ -9,6 +9,7 @@ import { Inventory, type InventoryEntry } from './inventory.js';
 import { dryRunObject } from './manager-diff.js';
 import { checkMassPrune, pruneSet } from './manager-prune.js';
 import { displayRef } from './object-ref.js';
+import { protectionReason } from './prune-guards.js';
 import { needsApply, planSet, planSets, type Plan, type PlannedObject } from './plan.js';
 import type { ResourceManager } from './resource-manager.js';
 
@@ -77,14 +78,9 @@ async function serverSideApply(rm: ResourceManager, p: PlannedObject, info: Reso
 async function deleteForReplace(rm: ResourceManager, p: PlannedObject, info: ResourceInfo): Promise<void> {
   const path = resourcePath(info, p.ref.namespace, p.ref.name);
   const live = (await rm.api.request<LiveObject>({ verb: 'get', method: 'GET', path })).body;
-  const annotations = live.metadata.annotations ?? {};
-  const protectedBy =
-    annotations[DELETION_PROTECTION_ANNOTATION] !== undefined && annotations[DELETION_PROTECTION_ANNOTATION] !== 'false'
-      ? DELETION_PROTECTION_ANNOTATION
-      : annotations[PRUNE_ANNOTATION] === 'disabled'
-        ? PRUNE_ANNOTATION
-        : undefined;
-  if (protectedBy) throw new Error(`${displayRef(p.ref)}: protected by ${protectedBy}; not replaced`);
+  // The same guard table as prune: a protected object is never deleted to be replaced.
+  const protectedBy = protectionReason(live.metadata.annotations ?? {});
+  if (protectedBy) throw new Error(`${displayRef(p.ref)}: protected (${protectedBy}); not replaced`);
   await rm.api.request({
     verb: 'delete',
     method: 'DELETE',
@@ -138,8 +134,9 @@ async function applyObject(rm: ResourceManager, p: PlannedObject, options: Apply
  * nothing changed. Prune runs only when asked and only after an apply without errors.
  */
 export async function applySet(rm: ResourceManager, set: ManifestSet, options: ApplyOptions = {}): Promise<ChangeSet> {
+  if (!options.dryRun) await rm.installPrerequisites();
   const inventory = await Inventory.read(rm.api, set.id, rm.inventoryNamespace);
-  return applyPlan(rm, await planSet(rm.api, rm.discovery, set, inventory, { concurrency: rm.concurrency }), options);
+  return applyPlan(rm, await planSet(rm.api, rm.discovery, set, inventory, { concurrency: rm.concurrency, prerequisiteCrds: rm.prerequisiteCrds }), options);
 }
 
 /**
@@ -151,7 +148,8 @@ export async function applySets(rm: ResourceManager, sets: ManifestSet[], option
   const all = new ChangeSet(options.dryRun ?? false);
   if (sets.length === 0) return all;
   const inventories = await Inventory.readAll(rm.api, sets.map((s) => s.id), rm.inventoryNamespace);
-  const plans = await planSets(rm.api, rm.discovery, sets, inventories, { concurrency: rm.concurrency });
+  if (!options.dryRun) await rm.installPrerequisites();
+  const plans = await planSets(rm.api, rm.discovery, sets, inventories, { concurrency: rm.concurrency, prerequisiteCrds: rm.prerequisiteCrds });
   // Sets are independent (own namespaces, own inventory): apply a few at once, report in set order.
   const results = await mapLimit(plans, SET_CONCURRENCY, async (plan) => {
     const cs = new ChangeSet(options.dryRun ?? false);

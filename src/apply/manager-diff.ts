@@ -104,7 +104,7 @@ export async function dryRunObject(rm: ResourceManager, p: PlannedObject, option
  */
 export async function diffSet(rm: ResourceManager, set: ManifestSet, options: DiffOptions = {}): Promise<ChangeSet> {
   const inventory = await Inventory.read(rm.api, set.id, rm.inventoryNamespace);
-  return diffPlan(rm, await planSet(rm.api, rm.discovery, set, inventory, { concurrency: rm.concurrency }), options);
+  return diffPlan(rm, await planSet(rm.api, rm.discovery, set, inventory, { concurrency: rm.concurrency, prerequisiteCrds: rm.prerequisiteCrds }), options);
 }
 
 /** Diffs several sets planned together (see applySets); a set that cannot be planned is reported as its error. */
@@ -112,7 +112,7 @@ export async function diffSets(rm: ResourceManager, sets: ManifestSet[], options
   const all = new ChangeSet(true);
   if (sets.length === 0) return all;
   const inventories = await Inventory.readAll(rm.api, sets.map((s) => s.id), rm.inventoryNamespace);
-  const plans = await planSets(rm.api, rm.discovery, sets, inventories, { concurrency: rm.concurrency });
+  const plans = await planSets(rm.api, rm.discovery, sets, inventories, { concurrency: rm.concurrency, prerequisiteCrds: rm.prerequisiteCrds });
   const results = await mapLimit(plans, 4, async (plan) => {
     const cs = new ChangeSet(true);
     if (plan instanceof Error) {

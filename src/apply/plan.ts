@@ -100,6 +100,8 @@ function reasonFor(p: Omit<PlannedObject, 'reason'>): PlanReason {
 export interface PlanOptions {
   /** @default 8 */
   concurrency?: number;
+  /** CustomResourceDefinitions that will exist before the apply though no set declares them (ResourceManagerOptions.prerequisiteCrds). @default none */
+  prerequisiteCrds?: readonly KubeObject[];
 }
 
 /** Most ApplySet ids in one `in (...)` label selector. */
@@ -129,7 +131,7 @@ export async function planSets(
   const missingBySet = new Map<string, string[]>();
   const idsByGroupKind = new Map<string, { info: ResourceInfo; ids: Set<string> }>();
   for (const set of sets) {
-    const crdKinds = kindsDefinedBy(set.objects);
+    const crdKinds = kindsDefinedBy([...set.objects, ...(options.prerequisiteCrds ?? [])]);
     const missing = new Set<string>();
     for (const o of set.objects) {
       const info = infoByApiKind.get(`${o.apiVersion}\n${o.kind}`);

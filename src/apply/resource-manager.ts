@@ -1,7 +1,6 @@
-import { INVENTORY_NAMESPACE } from '../model/manifest-set.js';
 import type { KubeApi } from '../kube/client.js';
 import { Discovery } from '../kube/discovery.js';
-import type { KubeObject, ManifestSet } from '../model/manifest-set.js';
+import { INVENTORY_NAMESPACE, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
 import { ensureCrds } from './crd-established.js';
 import type { ChangeSet } from './change-set.js';
 import { applySet, applySets, type ApplyOptions } from './manager-apply.js';
@@ -24,6 +23,12 @@ export interface ResourceManagerOptions {
   waitTimeoutMs?: number;
   /** Called after each object is handled, for progress display. */
   onProgress?: (progress: Progress) => void;
+  /**
+   * CustomResourceDefinitions the sets use without declaring them (the WorkloadCluster CRD in the
+   * management cluster): installed before the first apply that writes, and counted as defined
+   * kinds when a diff or dry-run plans before they are installed. @default none
+   */
+  prerequisiteCrds?: KubeObject[];
 }
 
 /** How far a verb has come through a set. */
@@ -45,6 +50,8 @@ export class ResourceManager {
   readonly concurrency: number;
   readonly waitTimeoutMs: number;
   readonly onProgress: (progress: Progress) => void;
+  readonly prerequisiteCrds: readonly KubeObject[];
+  private prerequisitesInstalled: Promise<void> | undefined;
 
   constructor(
     readonly api: KubeApi,
@@ -56,6 +63,17 @@ export class ResourceManager {
     this.concurrency = options.concurrency ?? 16;
     this.waitTimeoutMs = options.waitTimeoutMs ?? 60_000;
     this.onProgress = options.onProgress ?? (() => {});
+    this.prerequisiteCrds = options.prerequisiteCrds ?? [];
+  }
+
+  /** Installs the prerequisite CRDs once per manager (again after a failure), and waits until they are served. */
+  installPrerequisites(): Promise<void> {
+    if (this.prerequisiteCrds.length === 0) return Promise.resolve();
+    this.prerequisitesInstalled ??= ensureCrds(this.api, this.discovery, [...this.prerequisiteCrds], this.fieldManager, this.waitTimeoutMs).catch((error: unknown) => {
+      this.prerequisitesInstalled = undefined;
+      throw error;
+    });
+    return this.prerequisitesInstalled;
   }
 
   /** Applies a set: staged server-side apply of what changed, then prune when asked. */
@@ -76,11 +94,6 @@ export class ResourceManager {
   /** Waits until the objects are healthy, or one failed, or the timeout passed. */
   wait(objects: WaitObject[], options: WaitOptions): Promise<WaitResult> {
     return waitForObjects(this, objects, options);
-  }
-
-  /** Applies CustomResourceDefinitions the sets need but do not declare (as the WorkloadCluster CRD), and waits until they are served. */
-  ensureCrds(crds: KubeObject[]): Promise<void> {
-    return ensureCrds(this.api, this.discovery, crds, this.fieldManager, this.waitTimeoutMs);
   }
 
   /** What applying several sets would change; changes nothing. */

@@ -7,7 +7,7 @@ import { ResourceManager } from '../apply/resource-manager.js';
 import { KubeError, type KubeApi } from '../kube/client.js';
 import { CLUSTER_LABEL, INVENTORY_NAMESPACE, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
 import { addonHealth, type AddonHealth } from './addon-health.js';
-import { clusterNamespace, readDeclarations, withWorkloadClusters, type DeclaredCluster } from './declarations.js';
+import { declaredClusters, type DeclaredCluster } from './declared-clusters.js';
 import { EventRecorder, type EventKind } from './events.js';
 import type { FetchResult } from './git-source.js';
 import type { FailurePhase, ReconcilerMetrics } from './metrics.js';
@@ -162,7 +162,7 @@ export class Reconciler {
 
   constructor(private readonly o: ReconcilerOptions) {
     this.logger = o.logger;
-    this.rm = new ResourceManager(o.api, { inventoryNamespace: o.inventoryNamespace });
+    this.rm = new ResourceManager(o.api, { inventoryNamespace: o.inventoryNamespace, prerequisiteCrds: [workloadClusterCrd()] });
     this.status = new StatusWriter(o.api);
     this.events = new EventRecorder(o.api, o.logger);
     this.workloads = new WorkloadAccessCache(o.api);
@@ -257,7 +257,7 @@ export class Reconciler {
     const started = Date.now();
     const result: PassResult = { applied: [] };
     if (!this.crdInstalled) {
-      await this.rm.ensureCrds([workloadClusterCrd()]);
+      await this.rm.installPrerequisites();
       this.crdInstalled = true;
     }
     let newRevision = false;
@@ -351,9 +351,7 @@ export class Reconciler {
     try {
       checkout = await this.o.source.checkout(fetched.revision, this.good ? [this.good.revision] : []);
       synth = await this.o.synthesizer.synth(checkout);
-      const declared = await readDeclarations(path.join(checkout, 'clusters'));
-      const sets = new Map(synth.sets.map((s) => [s.id, s]));
-      clusters = declared.map((d) => ({ ...d, namespace: clusterNamespace(sets.get(`management.${d.stage}`), d.stage, d.name) }));
+      clusters = declaredClusters(synth.sets);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const phase: FailurePhase = 'synth';
@@ -377,18 +375,7 @@ export class Reconciler {
     this.failedRevision = undefined;
     log.info({ sets: synth.sets.length, clusters: clusters.length, ms: Date.now() - t0, timings: synth.timings }, 'revision synthesized');
 
-    const byStage = new Map<string, DeclaredCluster[]>();
-    for (const c of clusters) byStage.set(c.stage, [...(byStage.get(c.stage) ?? []), c]);
-    const sets = new Map<string, ManifestSet>();
-    for (const s of synth.sets) {
-      const set = s.target.kind === 'management' ? withWorkloadClusters(s, byStage.get(s.target.stage) ?? []) : s;
-      sets.set(set.id, set);
-    }
-    // A stage with clusters but no management set of its own still needs its WorkloadCluster objects.
-    for (const [stage, list] of byStage) {
-      const id = `management.${stage}`;
-      if (!sets.has(id)) sets.set(id, withWorkloadClusters({ id, target: { kind: 'management', stage }, objects: [] }, list));
-    }
+    const sets = new Map(synth.sets.map((set) => [set.id, set]));
     this.good = { revision: fetched.revision, checkout, sets, clusters };
     for (const [id, set] of sets) {
       const hash = contentHash(set.objects);

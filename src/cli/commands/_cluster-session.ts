@@ -7,6 +7,7 @@ import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
 import type { ManifestSet } from '../../model/manifest-set.js';
 import { synthFleet } from '../../synth/synth.js';
+import { workloadClusterCrd } from '../../charts/workload-cluster-crd.js';
 import { UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 
@@ -99,7 +100,9 @@ export async function connect(ctx: CommandContext, opts: ClusterCommandOptions):
   };
   const waitTimeoutMs = parseDuration(opts.timeout);
   const managerFor = (api: KubeApi) => new ResourceManager(api, { waitTimeoutMs, onProgress });
-  return { client, manager: managerFor(client), managerFor, endProgress };
+  // The management sets hold the WorkloadCluster mirrors, whose CRD no set declares.
+  const manager = new ResourceManager(client, { waitTimeoutMs, onProgress, prerequisiteCrds: [workloadClusterCrd()] });
+  return { client, manager, managerFor, endProgress };
 }
 
 /** Prints a ChangeSet on stdout in the chosen format. */

@@ -2,7 +2,7 @@
 // tiny bin/clusterops.js that synthesizes them, so the reconciler runs each revision's own code.
 import { TestRepo } from '../../unit/reconciler/_git-repo.js';
 
-/** The revision's synth: one ConfigMap per cluster in the stage namespace, add-on ConfigMaps per declared add-on. */
+/** The revision's synth: one ConfigMap and one WorkloadCluster mirror per cluster in the stage namespace, add-on ConfigMaps per declared add-on. */
 export const FAKE_SYNTH = `
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,7 @@ for (const stage of readdirSync(root).sort()) {
     if (doc.spec.provider !== 'docker') { process.stderr.write(where + ':1: spec.provider: must be docker here\\n'); failed = true; continue; }
     const annotations = doc.spec.deletionProtection ? { 'clusterops.io/deletion-protection': 'true' } : {};
     objects.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cluster-' + doc.metadata.name, namespace: stage, labels: { 'clusterops.io/cluster': doc.metadata.name, ...LABELS }, annotations }, data: { version: doc.spec.kubernetesVersion } });
+    objects.push({ apiVersion: 'clusterops.io/v1alpha1', kind: 'WorkloadCluster', metadata: { name: doc.metadata.name, namespace: stage, labels: { 'clusterops.io/stage': stage, 'clusterops.io/cluster': doc.metadata.name }, annotations }, spec: doc.spec });
     if (doc.spec.addons) {
       addonSets.push({ id: 'addons.' + stage + '.' + doc.metadata.name, objects: [
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'platform' } },

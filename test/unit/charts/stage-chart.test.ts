@@ -5,7 +5,7 @@ import { AwsMachineTemplate } from '../../../src/imports/capa.js';
 import { CLUSTER_CLASSES } from '../../../src/charts/cluster-classes.js';
 import { StageChart } from '../../../src/charts/stage-chart.js';
 import { PROVIDERS, type Provider, type WorkloadCluster } from '../../../src/model/workload-cluster.js';
-import { CLUSTER_LABEL, STAGE_LABEL, type KubeObject } from '../../../src/model/manifest-set.js';
+import { CLUSTER_LABEL, DELETION_PROTECTION_ANNOTATION, STAGE_LABEL, type KubeObject } from '../../../src/model/manifest-set.js';
 import { nodePool, workloadCluster } from '../../fixtures/fleets.js';
 
 function stageObjects(stage: string, clusters: WorkloadCluster[]): KubeObject[] {
@@ -56,10 +56,10 @@ describe('StageChart', () => {
     }
   });
 
-  test('labels every object with the stage, and each Cluster with its cluster too', () => {
+  test('labels every object with the stage, and each Cluster and WorkloadCluster mirror with its cluster too', () => {
     for (const object of stageObjects('staging', oneOfEach)) {
       expect(object.metadata.labels?.[STAGE_LABEL], `${object.kind} ${object.metadata.name}`).toBe('staging');
-      if (object.kind === 'Cluster') expect(object.metadata.labels?.[CLUSTER_LABEL]).toBe(object.metadata.name);
+      if (object.kind === 'Cluster' || object.kind === 'WorkloadCluster') expect(object.metadata.labels?.[CLUSTER_LABEL]).toBe(object.metadata.name);
       else expect(object.metadata.labels).not.toHaveProperty(CLUSTER_LABEL);
     }
   });
@@ -73,6 +73,15 @@ describe('StageChart', () => {
     const classes = stageObjects('staging', twoAws).filter((o) => o.kind === 'ClusterClass');
     expect(classes.map((c) => c.metadata.name).sort()).toEqual(['clusterops-aws', 'clusterops-docker']);
     expect(stageObjects('empty', []).map((o) => o.kind)).toEqual(['Namespace']);
+  });
+
+  test('mirrors each declaration as a WorkloadCluster with its defaulted spec and deletion protection', () => {
+    const [protectedOne, open] = [workloadCluster('a', { spec: { deletionProtection: true } }), workloadCluster('b', { spec: { deletionProtection: false } })];
+    const mirrors = stageObjects('staging', [protectedOne, open]).filter((o) => o.kind === 'WorkloadCluster');
+    expect(mirrors.map((m) => [m.metadata.namespace, m.metadata.name])).toEqual([['staging', 'a'], ['staging', 'b']]);
+    expect(mirrors[0].spec).toEqual(protectedOne.spec);
+    expect(mirrors[0].metadata.annotations?.[DELETION_PROTECTION_ANNOTATION]).toBe('true');
+    expect(mirrors[1].metadata.annotations).toBeUndefined();
   });
 
   test('refuses a cluster of another stage', () => {
