@@ -12,6 +12,8 @@ export interface LiveMeta {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   deleting: boolean;
+  /** Uids of the objects named in its ownerReferences (garbage collection deletes it with them). */
+  ownerUids: string[];
 }
 
 /** The metadata of a live object as the API server sends it (full or metadata-only). */
@@ -24,6 +26,7 @@ export interface ObjectMetadata {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   deletionTimestamp?: string;
+  ownerReferences?: Array<{ uid: string }>;
 }
 
 interface PartialObjectMetadataList {
@@ -42,6 +45,7 @@ export function toLiveMeta(m: ObjectMetadata, namespaced: boolean): LiveMeta {
     labels: m.labels ?? {},
     annotations: m.annotations ?? {},
     deleting: m.deletionTimestamp !== undefined,
+    ownerUids: (m.ownerReferences ?? []).map((o) => o.uid),
   };
 }
 
@@ -53,14 +57,14 @@ const PAGE_SIZE = 2000;
  * Lists, across all namespaces, the objects of one resource carrying a label selector, metadata
  * only; keyed by refKey. Any failure throws: callers must never read a failed list as "absent".
  */
-export async function listLive(api: KubeApi, info: ResourceInfo, labelSelector: string): Promise<Map<string, LiveMeta>> {
+export async function listLive(api: KubeApi, info: ResourceInfo, labelSelector?: string, namespace?: string): Promise<Map<string, LiveMeta>> {
   const out = new Map<string, LiveMeta>();
   let token: string | undefined;
   do {
     const res = await api.request<PartialObjectMetadataList>({
       verb: 'list',
       method: 'GET',
-      path: resourcePath(info),
+      path: resourcePath(info, namespace),
       query: { labelSelector, limit: String(PAGE_SIZE), continue: token },
       accept: METADATA_ONLY,
     });

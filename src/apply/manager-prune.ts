@@ -1,6 +1,5 @@
 import { KubeError } from '../kube/client.js';
 import { resourcePath, type ResourceInfo } from '../kube/discovery.js';
-import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION } from '../model/manifest-set.js';
 import { mapLimit } from './_pool.js';
 import { stagesOf } from './_stages.js';
 import type { ChangeSet } from './change-set.js';
@@ -9,6 +8,7 @@ import { PART_OF_LABEL, type InventoryEntry } from './inventory.js';
 import { listLive, toLiveMeta, type LiveMeta, type ObjectMetadata } from './live-state.js';
 import { displayRef, groupKindOf, refKey } from './object-ref.js';
 import type { Plan } from './plan.js';
+import { keptCandidates } from './prune-guards.js';
 import type { ResourceManager } from './resource-manager.js';
 
 /** Options of prune. */
@@ -23,15 +23,6 @@ export interface PruneOptions {
 
 /** Default share of an inventory a prune may delete without allowMassPrune. */
 export const MASS_PRUNE_THRESHOLD = 0.5;
-
-/** Why a live object must not be deleted, as a table of guards over its annotations. */
-const PRUNE_GUARDS: Array<{ reason: string; applies: (annotations: Record<string, string>) => boolean }> = [
-  {
-    reason: 'deletion protection',
-    applies: (a) => a[DELETION_PROTECTION_ANNOTATION] !== undefined && a[DELETION_PROTECTION_ANNOTATION] !== 'false',
-  },
-  { reason: `${PRUNE_ANNOTATION}: disabled`, applies: (a) => a[PRUNE_ANNOTATION] === 'disabled' },
-];
 
 /** Throws MassPruneError when the plan would prune more than the allowed share of the previous inventory. */
 export function checkMassPrune(plan: Plan, options: Pick<PruneOptions, 'allowMassPrune' | 'massPruneThreshold'>): void {
@@ -51,8 +42,9 @@ interface Candidate {
 
 /**
  * Deletes the members of the previous inventory that the set no longer declares, in reverse apply
- * order. Only objects that still carry our part-of label are touched; protected objects (deletion
- * protection, `clusterops.io/prune: disabled`) are reported as skipped and kept in the inventory.
+ * order. Only objects that still carry our part-of label are touched; what the guards in
+ * prune-guards.ts keep (protected objects, what they stand on, containers that still hold anything
+ * prune does not delete) is reported as skipped with the reason and stays in the inventory.
  * Every read happens before the first delete, and any failed read throws PruneAbortedError
  * (nothing deleted). Each delete is conditional on the uid and resourceVersion that were read.
  * Returns the candidates that stay in the inventory.
@@ -64,7 +56,8 @@ export async function pruneSet(rm: ResourceManager, plan: Plan, cs: ChangeSet, o
   const selector = `${PART_OF_LABEL}=${plan.inventory.id}`;
   const candidates: Candidate[] = plan.pruneCandidates.map((entry) => ({ entry }));
 
-  // Reads: resolve kinds, one list per kind, a GET for each candidate the list did not show.
+  // Reads: resolve kinds, one list per kind, a GET for each candidate the list did not show, then the guards.
+  let kept: Map<string, string>;
   try {
     const byGroupKind = new Map<string, Candidate[]>();
     for (const c of candidates) {
@@ -101,6 +94,8 @@ export async function pruneSet(rm: ResourceManager, plan: Plan, cs: ChangeSet, o
         }
       },
     );
+    const present = candidates.filter((c) => c.info && c.live).map((c) => ({ ref: c.entry.ref, info: c.info!, live: c.live! }));
+    kept = await keptCandidates({ api: rm.api, discovery: rm.discovery, concurrency: rm.concurrency }, present);
   } catch (error) {
     throw new PruneAbortedError(setId, error instanceof Error ? error.message : String(error));
   }
@@ -109,9 +104,9 @@ export async function pruneSet(rm: ResourceManager, plan: Plan, cs: ChangeSet, o
   const toDelete: Candidate[] = [];
   for (const c of candidates) {
     if (!c.live) continue;
-    const guard = PRUNE_GUARDS.find((g) => g.applies(c.live!.annotations));
-    if (guard) {
-      cs.add(setId, c.entry.ref, 'skipped', { reason: guard.reason });
+    const reason = kept.get(refKey(c.entry.ref));
+    if (reason) {
+      cs.add(setId, c.entry.ref, 'skipped', { reason });
       keep.push(c.entry);
     } else if (c.live.deleting) {
       cs.add(setId, c.entry.ref, 'deleted', { reason: 'already being deleted' });

@@ -8,6 +8,8 @@ export interface ResourceInfo {
   /** Plural resource name used in paths, e.g. `configmaps`. */
   resource: string;
   namespaced: boolean;
+  /** Whether the resource can be listed (false for review-style resources). @default true */
+  listable?: boolean;
 }
 
 /** A kind the API server does not serve (yet). */
@@ -23,7 +25,11 @@ export class KindNotFoundError extends Error {
 }
 
 interface APIResourceList {
-  resources?: Array<{ name: string; kind: string; namespaced: boolean }>;
+  resources?: Array<{ name: string; kind: string; namespaced: boolean; verbs?: string[] }>;
+}
+
+interface APIGroupList {
+  groups?: Array<{ name: string; preferredVersion?: { groupVersion: string } }>;
 }
 
 interface APIGroup {
@@ -111,6 +117,18 @@ export class Discovery {
     return undefined;
   }
 
+  /** Every resource that can be listed, in the preferred version of each group (core v1 first). */
+  async listable(): Promise<ResourceInfo[]> {
+    const groups = (await this.api.request<APIGroupList>({ verb: 'get', method: 'GET', path: '/apis' })).body.groups ?? [];
+    const versions = ['v1', ...groups.map((g) => g.preferredVersion?.groupVersion).filter((v): v is string => !!v)];
+    const out: ResourceInfo[] = [];
+    for (const apiVersion of versions) {
+      const entry = this.cache.get(apiVersion) ?? this.fetch(apiVersion);
+      for (const info of (await entry.kinds).values()) if (info.listable) out.push(info);
+    }
+    return out;
+  }
+
   /** Forgets what is known of a group version, so the next lookup asks the server. */
   forget(apiVersion: string): void {
     this.cache.delete(apiVersion);
@@ -125,7 +143,7 @@ export class Discovery {
         const map = new Map<string, ResourceInfo>();
         for (const r of res.body.resources ?? []) {
           if (r.name.includes('/')) continue;
-          map.set(r.kind, { group, version, kind: r.kind, resource: r.name, namespaced: r.namespaced });
+          map.set(r.kind, { group, version, kind: r.kind, resource: r.name, namespaced: r.namespaced, listable: r.verbs?.includes('list') ?? true });
         }
         return map;
       },

@@ -64,7 +64,7 @@ describe('apply faults', () => {
     // A protected object is never deleted, not even to replace it.
     await rm.apply(manifestSet(`test.${ns}`, [namespace(ns), frozen('2', { [PRUNE_ANNOTATION]: 'disabled' })]), { forceReplace: true });
     const guarded = await rm.apply(manifestSet(`test.${ns}`, [namespace(ns), frozen('3', { [PRUNE_ANNOTATION]: 'disabled' })]), { forceReplace: true });
-    expect(guarded.errors.map((e) => e.message).join('\n')).toMatch(/protected by clusterops.io\/prune; not replaced/);
+    expect(guarded.errors.map((e) => e.message).join('\n')).toMatch(/protected \(clusterops.io\/prune: disabled\); not replaced/);
     expect((await getObject(client, `/api/v1/namespaces/${ns}/configmaps/frozen`))?.data).toEqual({ v: '2' });
   });
 

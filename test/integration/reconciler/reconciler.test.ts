@@ -143,11 +143,13 @@ describe('reconciler against a real control plane and a real git repository', ()
     const r = await reconciler.runOnce();
     const mgmt = r.applied.find((x) => x.set === `management.${stage}`)!;
     expect(mgmt.errors).toEqual([]);
-    expect(mgmt.counts.deleted).toBe(3); // ConfigMap a, WorkloadClusters a and b
-    expect(mgmt.counts.skipped).toBe(1); // ConfigMap b: deletion protection
+    expect(mgmt.counts.deleted).toBe(2); // ConfigMap a, WorkloadCluster a
+    expect(mgmt.counts.skipped).toBe(2); // ConfigMap b and WorkloadCluster b: deletion protection
     expect(await cm('a')).toBeUndefined();
     expect(await cm('b')).toBeDefined();
     expect(await wc('a')).toBeUndefined();
+    // The protected cluster stays listed: its mirror is kept with it.
+    expect(await wc('b')).toBeDefined();
     const events = (await client.request<{ items: any[] }>({ verb: 'list', method: 'GET', path: `/api/v1/namespaces/${stage}/events` })).body.items;
     const skipped = events.find((e) => e.reason === 'PruneSkipped' && e.involvedObject.name === 'cluster-b');
     expect(skipped?.message).toContain('deletion protection');
