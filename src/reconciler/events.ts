@@ -2,17 +2,20 @@ import { randomBytes } from 'node:crypto';
 import type { KubeApi } from '../kube/client.js';
 import type { Logger } from 'pino';
 import { WORKLOAD_CLUSTER_API_VERSION } from '../charts/workload-cluster-crd.js';
+import type { Outcome } from '../model/outcome.js';
 
-/** Reasons of the events the reconciler records, one per kind of outcome. */
+/**
+ * Reasons of the events the reconciler records: the outcome vocabulary of src/model/outcome.ts
+ * (what happened to objects), plus Recovered (a failing set applies again).
+ */
 export const EVENT_REASONS = {
-  applied: { type: 'Normal', reason: 'Applied' },
-  pruned: { type: 'Normal', reason: 'Pruned' },
-  skipped: { type: 'Warning', reason: 'PruneSkipped' },
-  drift: { type: 'Normal', reason: 'DriftCorrected' },
-  failed: { type: 'Warning', reason: 'ReconcileFailed' },
+  created: { type: 'Normal', reason: 'Created' },
+  configured: { type: 'Normal', reason: 'Configured' },
+  deleted: { type: 'Normal', reason: 'Deleted' },
+  skipped: { type: 'Warning', reason: 'Skipped' },
+  failed: { type: 'Warning', reason: 'Failed' },
   recovered: { type: 'Normal', reason: 'Recovered' },
-  suspended: { type: 'Normal', reason: 'Suspended' },
-} as const;
+} as const satisfies Record<Exclude<Outcome, 'unchanged'> | 'recovered', { type: string; reason: string }>;
 export type EventKind = keyof typeof EVENT_REASONS;
 
 /** The object an event is about. */

@@ -3,7 +3,7 @@ import type { Action } from '../apply/change-set.js';
 import { WORKLOAD_CLUSTER_API_VERSION, WORKLOAD_CLUSTER_PLURAL } from '../charts/workload-cluster-crd.js';
 
 /** Phases a WorkloadCluster goes through, as `kubectl get workloadclusters` shows them. */
-export const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Failed', 'Suspended'] as const;
+export const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Failed', 'Suspended', 'Removed'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** The condition types the reconciler reports. */

@@ -198,7 +198,7 @@ describe('clusterops deploy-manifests', () => {
         expect(addons.message).not.toMatch(/forbidden/i);
         // Events were recorded with that identity.
         const events = await admin.request<{ items: Array<{ reason: string }> }>({ verb: 'list', method: 'GET', path: `/api/v1/namespaces/${prod}/events` });
-        expect(events.body.items.some((e) => e.reason === 'Applied')).toBe(true);
+        expect(events.body.items.some((e) => e.reason === 'Created')).toBe(true);
 
         // A removed cluster is pruned with that identity too.
         repo.remove(`clusters/${stag}/dev-local.yaml`);

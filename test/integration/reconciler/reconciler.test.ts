@@ -148,11 +148,14 @@ describe('reconciler against a real control plane and a real git repository', ()
     expect(await cm('a')).toBeUndefined();
     expect(await cm('b')).toBeDefined();
     expect(await wc('a')).toBeUndefined();
-    // The protected cluster stays listed: its mirror is kept with it.
-    expect(await wc('b')).toBeDefined();
+    // The protected cluster stays listed: its mirror is kept with it, and says its declaration is gone.
+    const b = await wc('b');
+    expect(b?.status.phase).toBe('Removed');
+    expect(condition(b, 'Ready')).toMatchObject({ status: 'False', reason: 'DeclarationRemoved' });
+    expect(condition(b, 'Ready').message).toContain('deletion protection');
     const events = (await client.request<{ items: any[] }>({ verb: 'list', method: 'GET', path: `/api/v1/namespaces/${stage}/events` })).body.items;
-    const skipped = events.find((e) => e.reason === 'PruneSkipped' && e.involvedObject.name === 'cluster-b');
+    const skipped = events.find((e) => e.reason === 'Skipped' && e.involvedObject.name === 'cluster-b');
     expect(skipped?.message).toContain('deletion protection');
-    expect(events.some((e) => e.reason === 'Applied' && e.involvedObject.kind === 'WorkloadCluster')).toBe(true);
+    expect(events.some((e) => (e.reason === 'Created' || e.reason === 'Configured') && e.involvedObject.kind === 'WorkloadCluster')).toBe(true);
   });
 });

@@ -1,0 +1,76 @@
+/**
+ * What people ask of a cluster through its live WorkloadCluster: suspend (spec.suspend or the
+ * suspend annotation) and reconcile now (the reconcile-request annotation), read with one list.
+ */
+import type { Logger } from 'pino';
+import type { KubeApi } from '../kube/client.js';
+import { addonSetId, managementSetId, STAGE_LABEL } from '../model/manifest-set.js';
+import {
+  RECONCILE_REQUEST_ANNOTATION,
+  SUSPEND_ANNOTATION,
+  WORKLOAD_CLUSTER_API_VERSION,
+  WORKLOAD_CLUSTER_PLURAL,
+} from '../charts/workload-cluster-crd.js';
+
+/** Live facts about a WorkloadCluster object the reconciler reads back. */
+interface LiveCluster {
+  uid: string;
+  suspended: boolean;
+  requestedAt?: string;
+}
+
+interface Item {
+  metadata: { name: string; namespace: string; uid: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  spec?: { suspend?: boolean };
+}
+
+const clusterKey = (stage: string, name: string) => `${stage}/${name}`;
+
+/** The live WorkloadClusters' uids, suspension and reconcile requests. */
+export class ClusterRequests {
+  private readonly live = new Map<string, LiveCluster>();
+  /** Sets a reconcile request asks for, until a pass takes them. */
+  readonly forced = new Set<string>();
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Lists the WorkloadClusters once; a changed reconcile-request annotation forces the cluster's two sets. */
+  async read(): Promise<void> {
+    let items: Item[];
+    try {
+      items = (await this.api.request<{ items: Item[] }>({ verb: 'list', method: 'GET', path: `/apis/${WORKLOAD_CLUSTER_API_VERSION}/${WORKLOAD_CLUSTER_PLURAL}` })).body.items;
+    } catch (error) {
+      this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not list WorkloadClusters');
+      return;
+    }
+    const seen = new Set<string>();
+    for (const item of items) {
+      const stage = item.metadata.labels?.[STAGE_LABEL];
+      if (!stage) continue;
+      const key = clusterKey(stage, item.metadata.name);
+      seen.add(key);
+      const annotations = item.metadata.annotations ?? {};
+      const requestedAt = annotations[RECONCILE_REQUEST_ANNOTATION];
+      const prev = this.live.get(key);
+      if (prev && requestedAt !== undefined && requestedAt !== prev.requestedAt) {
+        this.forced.add(managementSetId(stage));
+        this.forced.add(addonSetId(stage, item.metadata.name));
+      }
+      this.live.set(key, { uid: item.metadata.uid, suspended: item.spec?.suspend === true || annotations[SUSPEND_ANNOTATION] === 'true', requestedAt });
+    }
+    for (const key of [...this.live.keys()]) if (!seen.has(key)) this.live.delete(key);
+  }
+
+  /** Whether reconciling the cluster is suspended. */
+  suspended(stage: string, cluster: string): boolean {
+    return this.live.get(clusterKey(stage, cluster))?.suspended ?? false;
+  }
+
+  /** The uid of the cluster's WorkloadCluster, when it was seen (Events attach to it). */
+  uid(stage: string, cluster: string): string | undefined {
+    return this.live.get(clusterKey(stage, cluster))?.uid;
+  }
+}

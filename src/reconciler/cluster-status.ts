@@ -1,0 +1,142 @@
+/**
+ * The status of a WorkloadCluster as a pure function of what the reconciler observed, by tables:
+ * one ordered list of rules per condition and one for the phase, the first rule that matches wins.
+ * Unit-tested without an API server; the reconciler only gathers the facts and writes the result.
+ */
+import type { Action } from '../model/outcome.js';
+import type { ConditionInput, Phase, WorkloadClusterStatus } from './status.js';
+
+/** What the reconciler knows about one ManifestSet of a cluster. */
+export interface SetFacts {
+  /** The newest content is applied without errors. */
+  inSync: boolean;
+  lastError?: string;
+  /** The revision whose content of this set is applied. */
+  appliedRevision?: string;
+  appliedAt?: string;
+  counts?: Partial<Record<Action | 'errors', number>>;
+}
+
+/** What the reconciler knows about a cluster's add-on set, beyond SetFacts. */
+export interface AddonFacts extends SetFacts {
+  /** Why the add-ons are not being applied: `suspended`, or a missing or bad kubeconfig. */
+  waiting?: string;
+  health?: { ready: number; total: number; notReady: string[] };
+}
+
+/** Everything a cluster's status is computed from. */
+export interface StatusFacts {
+  /** The newest revision that synthesized. */
+  goodRevision: string;
+  /** The newest revision fetched (differs while a newer one is rejected). */
+  lastFetched?: string;
+  suspended: boolean;
+  fetchError?: string;
+  /** The newest revision fetched, when it was rejected (synth or admission). */
+  rejected?: { revision: string; error: string };
+  management?: SetFacts;
+  /** Undefined when the cluster declares no add-ons. */
+  addons?: AddonFacts;
+}
+
+type Rule = { when: (f: StatusFacts) => boolean; then: (f: StatusFacts) => Omit<ConditionInput, 'type'> };
+
+const rejectedMessage = (f: StatusFacts) => `revision ${f.rejected!.revision.slice(0, 12)} rejected: ${f.rejected!.error}`;
+
+/** Synced: whether the newest revision's management objects of the cluster are applied. */
+const SYNCED: Rule[] = [
+  { when: (f) => !!f.fetchError, then: (f) => ({ status: 'False', reason: 'FetchFailed', message: f.fetchError! }) },
+  { when: (f) => !!f.rejected, then: (f) => ({ status: 'False', reason: 'RevisionRejected', message: rejectedMessage(f) }) },
+  { when: (f) => !!f.management?.lastError, then: (f) => ({ status: 'False', reason: 'ApplyFailed', message: f.management!.lastError! }) },
+  { when: (f) => !f.management || f.management.inSync, then: (f) => ({ status: 'True', reason: 'Applied', message: `revision ${f.goodRevision} applied` }) },
+  { when: () => true, then: () => ({ status: 'Unknown', reason: 'Progressing', message: 'not applied yet' }) },
+];
+
+const healthy = (f: StatusFacts) => !!f.addons?.health && f.addons.health.ready === f.addons.health.total;
+
+/** AddonsReady: whether the add-ons are applied inside the workload cluster and healthy there. */
+const ADDONS_READY: Rule[] = [
+  { when: (f) => !f.addons, then: () => ({ status: 'True', reason: 'NoAddons', message: 'no add-ons declared' }) },
+  { when: (f) => f.addons!.waiting === 'suspended', then: () => ({ status: 'Unknown', reason: 'Suspended', message: 'reconciling is suspended' }) },
+  { when: (f) => !!f.addons!.waiting, then: (f) => ({ status: 'False', reason: 'WaitingForKubeconfig', message: f.addons!.waiting! }) },
+  { when: (f) => !!f.addons!.lastError, then: (f) => ({ status: 'False', reason: 'ApplyFailed', message: f.addons!.lastError! }) },
+  {
+    when: healthy,
+    then: (f) => ({ status: 'True', reason: 'Healthy', message: `${f.addons!.health!.ready}/${f.addons!.health!.total} add-on objects ready` }),
+  },
+  {
+    when: () => true,
+    then: (f) => {
+      const h = f.addons!.health;
+      return { status: 'False', reason: 'NotReady', message: h ? `${h.ready}/${h.total} ready: ${h.notReady.join('; ')}` : 'not applied yet' };
+    },
+  },
+];
+
+/** What the phase is decided from. */
+interface PhaseInput {
+  facts: StatusFacts;
+  ready: boolean;
+  errors: boolean;
+  revision?: string;
+}
+
+/** The phase, first match wins. */
+const PHASE: ReadonlyArray<[Phase, (p: PhaseInput) => boolean]> = [
+  ['Suspended', (p) => p.facts.suspended],
+  ['Ready', (p) => p.ready],
+  ['Degraded', (p) => p.errors && !!p.revision],
+  ['Failed', (p) => p.errors],
+  ['Progressing', (p) => !!p.revision],
+  ['Pending', () => true],
+];
+
+function decide(type: ConditionInput['type'], rules: Rule[], f: StatusFacts): ConditionInput {
+  return { type, ...rules.find((r) => r.when(f))!.then(f) };
+}
+
+/** The status of one declared cluster. */
+export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
+  const errors = [f.fetchError, f.rejected ? rejectedMessage(f) : undefined, f.management?.lastError, f.addons?.lastError].filter((e): e is string => !!e);
+  const mgmtSynced = !f.management || f.management.inSync;
+  const addonsApplied = !f.addons || (f.addons.inSync && !f.addons.waiting);
+  const revision = mgmtSynced && addonsApplied ? f.goodRevision : f.management?.appliedRevision;
+  const synced = decide('Synced', SYNCED, f);
+  const addonsReady = decide('AddonsReady', ADDONS_READY, f);
+  const ready = synced.status === 'True' && addonsReady.status === 'True' && !f.suspended;
+  const phase = PHASE.find(([, when]) => when({ facts: f, ready, errors: errors.length > 0, revision }))![0];
+  const notReady = synced.status !== 'True' ? synced : addonsReady;
+  const counts: Record<string, number> = {};
+  for (const set of [f.management, f.addons]) for (const [k, v] of Object.entries(set?.counts ?? {})) counts[k] = (counts[k] ?? 0) + (v ?? 0);
+  const health = f.addons?.health;
+  return {
+    phase,
+    ...(revision ? { revision } : {}),
+    attemptedRevision: f.lastFetched ?? f.goodRevision,
+    ...(f.management?.appliedAt ? { lastAppliedTime: f.management.appliedAt } : {}),
+    ...(errors.length > 0 ? { lastError: errors.join('\n') } : {}),
+    ...(Object.keys(counts).length > 0 ? { lastChangeSet: counts } : {}),
+    ...(health ? { addons: { ready: health.ready, total: health.total, ...(health.notReady.length ? { message: health.notReady.join('; ') } : {}) } } : {}),
+    conditions: [
+      ready
+        ? { type: 'Ready', status: 'True', reason: 'Ready', message: 'applied and healthy' }
+        : { type: 'Ready', status: 'False', reason: f.suspended ? 'Suspended' : notReady.reason, message: f.suspended ? 'reconciling is suspended' : notReady.message },
+      synced,
+      addonsReady,
+    ],
+  };
+}
+
+/** The status of a cluster whose declaration is gone while its objects are kept (deletion protection, or what a kept object stands on). */
+export function removedStatus(reason: string, lastRevision?: string): WorkloadClusterStatus {
+  const message = `its declaration was removed from git; kept: ${reason}`;
+  return {
+    phase: 'Removed',
+    ...(lastRevision ? { revision: lastRevision } : {}),
+    conditions: [
+      { type: 'Ready', status: 'False', reason: 'DeclarationRemoved', message },
+      { type: 'Synced', status: 'False', reason: 'DeclarationRemoved', message },
+      { type: 'AddonsReady', status: 'Unknown', reason: 'DeclarationRemoved', message },
+    ],
+  };
+}

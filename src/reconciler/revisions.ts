@@ -1,0 +1,135 @@
+/**
+ * Taking a revision: fetch the branch, check a new revision out, synthesize it with its own code.
+ * The last revision that synthesized stays the good one while a newer one fails; a failed revision
+ * is tried again with backoff, and the source's failures and recoveries are logged and notified.
+ */
+import type { Logger } from 'pino';
+import type { ManifestSet } from '../model/manifest-set.js';
+import { declaredClusters, type DeclaredCluster } from './declared-clusters.js';
+import type { FetchResult } from './git-source.js';
+import type { FailurePhase, ReconcilerMetrics } from './metrics.js';
+import type { NotificationSink } from './notifier.js';
+import { SynthError, type SynthResult } from './synth-runner.js';
+
+/** Where revisions come from: a GitSource, or anything that fetches and checks out the same way. */
+export interface RevisionSource {
+  fetch(): Promise<FetchResult>;
+  checkout(revision: string, inUse?: Iterable<string>): Promise<string>;
+  readonly displayUrl: string;
+}
+
+/** Turns a checked-out revision into ManifestSets (a SynthRunner in production). */
+export interface Synthesizer {
+  synth(checkout: string): Promise<SynthResult>;
+}
+
+/** A revision that synthesized. */
+export interface GoodRevision {
+  revision: string;
+  checkout: string;
+  sets: Map<string, ManifestSet>;
+  clusters: DeclaredCluster[];
+}
+
+/** What taking a revision needs. */
+export interface RevisionsOptions {
+  source: RevisionSource;
+  synthesizer: Synthesizer;
+  logger: Logger;
+  metrics: ReconcilerMetrics;
+  notifier?: NotificationSink;
+  /** Delay before a failed revision is tried again, by failures so far. */
+  backoff: (failures: number) => number;
+}
+
+/** The newest revision's state: the good one, and why a newer one is not used. */
+export class Revisions {
+  /** The newest revision that synthesized. */
+  good: GoodRevision | undefined;
+  /** The newest fetched revision. */
+  lastFetched: string | undefined;
+  /** Why the last fetch failed, while it fails. */
+  fetchError: string | undefined;
+  private failed: { revision: string; error: string; at: number; failures: number } | undefined;
+  /** The first revision rejected since the last one that synthesized, for the recovery notification. */
+  private rejectedSince: string | undefined;
+
+  constructor(private readonly o: RevisionsOptions) {}
+
+  /** The newest fetched revision, when it was rejected. */
+  get rejected(): { revision: string; error: string } | undefined {
+    return this.failed && this.failed.revision === this.lastFetched ? this.failed : undefined;
+  }
+
+  /** Why the newest revision is not the one applied (fetch or synth), if it is not. */
+  get sourceError(): string | undefined {
+    return this.fetchError ?? this.rejected?.error;
+  }
+
+  /**
+   * Fetches; on a new revision, checks it out and synthesizes it. Resolves the new good revision,
+   * or undefined when there is none (unchanged, failing, or waiting for its backoff); calls
+   * `onRejected` once per rejection.
+   */
+  async take(onRejected: (revision: string, message: string) => Promise<void>): Promise<GoodRevision | undefined> {
+    let fetched: FetchResult;
+    try {
+      fetched = await this.o.source.fetch();
+      if (this.fetchError) {
+        this.o.logger.info({ url: this.o.source.displayUrl }, 'fetch works again');
+        this.o.notifier?.notify({ event: 'recovery', subject: 'source', revision: fetched.revision, message: `fetching ${this.o.source.displayUrl} works again` });
+      }
+      this.fetchError = undefined;
+    } catch (error) {
+      const first = this.fetchError === undefined;
+      this.fetchError = `fetch failed: ${error instanceof Error ? error.message : String(error)}`;
+      if (first) this.o.notifier?.notify({ event: 'failure', subject: 'source', phase: 'fetch', message: this.fetchError });
+      this.o.metrics.recordFailure('fetch');
+      this.o.logger.error({ url: this.o.source.displayUrl, err: this.fetchError }, 'fetch failed; the last good revision stays applied');
+      return undefined;
+    }
+    this.lastFetched = fetched.revision;
+    this.o.metrics.setSourceRevision(fetched.revision);
+    if (fetched.revision === this.good?.revision) return undefined;
+    const failed = this.failed;
+    if (failed?.revision === fetched.revision && Date.now() < failed.at + this.o.backoff(failed.failures)) return undefined;
+
+    const log = this.o.logger.child({ revision: fetched.revision.slice(0, 12) });
+    log.info('new revision; synthesizing');
+    const t0 = Date.now();
+    let checkout: string;
+    let synth: SynthResult;
+    try {
+      checkout = await this.o.source.checkout(fetched.revision, this.good ? [this.good.revision] : []);
+      synth = await this.o.synthesizer.synth(checkout);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const phase: FailurePhase = 'synth';
+      const failures = failed?.revision === fetched.revision ? failed.failures + 1 : 1;
+      this.failed = { revision: fetched.revision, error: message, at: Date.now(), failures };
+      this.rejectedSince ??= fetched.revision;
+      this.o.metrics.recordFailure(phase);
+      log.error({ phase: error instanceof SynthError ? error.phase : 'checkout', err: message }, 'revision rejected; the last good revision stays applied');
+      if (failures === 1) {
+        this.o.notifier?.notify({
+          event: 'failure',
+          subject: 'source',
+          phase,
+          revision: fetched.revision,
+          message: `revision ${fetched.revision.slice(0, 12)} rejected; the last good revision stays applied: ${message}`,
+        });
+      }
+      await onRejected(fetched.revision, message);
+      return undefined;
+    }
+    if (this.rejectedSince) {
+      this.o.notifier?.notify({ event: 'recovery', subject: 'source', revision: fetched.revision, message: `revision ${fetched.revision.slice(0, 12)} synthesizes again` });
+    }
+    this.rejectedSince = undefined;
+    this.failed = undefined;
+    const clusters = declaredClusters(synth.sets);
+    log.info({ sets: synth.sets.length, clusters: clusters.length, ms: Date.now() - t0, timings: synth.timings }, 'revision synthesized');
+    this.good = { revision: fetched.revision, checkout, sets: new Map(synth.sets.map((set) => [set.id, set])), clusters };
+    return this.good;
+  }
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { clusterStatus, removedStatus, type StatusFacts } from '../../../src/reconciler/cluster-status.js';
+
+const REV = 'a'.repeat(40);
+const OLD = 'b'.repeat(40);
+
+/** A cluster whose management set and add-ons are applied and healthy at REV. */
+function facts(overrides: Partial<StatusFacts> = {}): StatusFacts {
+  return {
+    goodRevision: REV,
+    lastFetched: REV,
+    suspended: false,
+    management: { inSync: true, appliedRevision: REV, appliedAt: '2026-12-02T05:00:00Z', counts: { created: 3 } },
+    addons: { inSync: true, appliedRevision: REV, health: { ready: 2, total: 2, notReady: [] }, counts: { created: 2 } },
+    ...overrides,
+  };
+}
+
+const condition = (f: StatusFacts, type: string) => clusterStatus(f).conditions.find((c) => c.type === type)!;
+
+describe('clusterStatus', () => {
+  it('is Ready at the good revision when both sets are applied and the add-ons healthy', () => {
+    const s = clusterStatus(facts());
+    expect(s.phase).toBe('Ready');
+    expect(s.revision).toBe(REV);
+    expect(s.lastChangeSet).toEqual({ created: 5 });
+    expect(s.conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['Ready', 'True', 'Ready'],
+      ['Synced', 'True', 'Applied'],
+      ['AddonsReady', 'True', 'Healthy'],
+    ]);
+  });
+
+  it('without add-ons, AddonsReady is True with NoAddons', () => {
+    expect(condition(facts({ addons: undefined }), 'AddonsReady')).toMatchObject({ status: 'True', reason: 'NoAddons' });
+    expect(clusterStatus(facts({ addons: undefined })).phase).toBe('Ready');
+  });
+
+  // Each row: facts, phase, the Synced reason, the AddonsReady reason, the revision reported.
+  const rows: Array<[string, Partial<StatusFacts>, string, string, string, string | undefined]> = [
+    ['fetch failing keeps the applied revision', { fetchError: 'fetch failed: timeout' }, 'Degraded', 'FetchFailed', 'Healthy', REV],
+    ['a newer revision rejected', { lastFetched: OLD, rejected: { revision: OLD, error: 'x.yaml:3: bad' } }, 'Degraded', 'RevisionRejected', 'Healthy', REV],
+    ['management apply failing', { management: { inSync: false, lastError: 'conflict', appliedRevision: OLD } }, 'Degraded', 'ApplyFailed', 'Healthy', OLD],
+    ['management apply failing before anything applied', { management: { inSync: false, lastError: 'conflict' } }, 'Failed', 'ApplyFailed', 'Healthy', undefined],
+    ['management not applied yet', { management: { inSync: false } }, 'Pending', 'Progressing', 'Healthy', undefined],
+    ['management of the new revision in flight', { management: { inSync: false, appliedRevision: OLD } }, 'Progressing', 'Progressing', 'Healthy', OLD],
+    ['waiting for the kubeconfig Secret', { addons: { inSync: false, waiting: 'waiting for Secret s/c-kubeconfig' } }, 'Progressing', 'Applied', 'WaitingForKubeconfig', REV],
+    ['add-ons failing', { addons: { inSync: false, lastError: 'refused' } }, 'Degraded', 'Applied', 'ApplyFailed', REV],
+    ['add-ons applied, not healthy', { addons: { inSync: true, health: { ready: 1, total: 2, notReady: ['Deployment/x: InProgress'] } } }, 'Progressing', 'Applied', 'NotReady', REV],
+    ['suspended', { suspended: true, addons: { inSync: true, waiting: 'suspended' } }, 'Suspended', 'Applied', 'Suspended', REV],
+  ];
+  for (const [name, overrides, phase, synced, addons, revision] of rows) {
+    it(name, () => {
+      const f = facts(overrides);
+      const s = clusterStatus(f);
+      expect(s.phase).toBe(phase);
+      expect(condition(f, 'Synced').reason).toBe(synced);
+      expect(condition(f, 'AddonsReady').reason).toBe(addons);
+      expect(s.revision).toBe(revision);
+      expect(condition(f, 'Ready').status).toBe(phase === 'Ready' ? 'True' : 'False');
+      expect(!!s.lastError).toBe(phase === 'Degraded' || phase === 'Failed');
+    });
+  }
+
+  it('a rejected revision names itself and its error in Synced and lastError; attemptedRevision is the newest fetched', () => {
+    const s = clusterStatus(facts({ lastFetched: OLD, rejected: { revision: OLD, error: 'clusters/p/x.yaml:3:5: spec.region: required' } }));
+    expect(s.attemptedRevision).toBe(OLD);
+    expect(s.lastError).toBe(`revision ${OLD.slice(0, 12)} rejected: clusters/p/x.yaml:3:5: spec.region: required`);
+    expect(s.conditions[0]).toMatchObject({ reason: 'RevisionRejected' });
+  });
+
+  it('a suspended cluster is never Ready and says so', () => {
+    const ready = clusterStatus(facts({ suspended: true }));
+    expect(ready.phase).toBe('Suspended');
+    expect(ready.conditions[0]).toMatchObject({ status: 'False', reason: 'Suspended' });
+  });
+});
+
+describe('removedStatus', () => {
+  it('says the declaration is gone and why the objects stay', () => {
+    const s = removedStatus('deletion protection');
+    expect(s.phase).toBe('Removed');
+    expect(s.conditions[0]).toMatchObject({ status: 'False', reason: 'DeclarationRemoved', message: 'its declaration was removed from git; kept: deletion protection' });
+  });
+});
