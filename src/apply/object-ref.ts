@@ -25,12 +25,6 @@ export function groupKindOf(ref: { group: string; kind: string }): string {
   return ref.group ? `${ref.kind}.${ref.group}` : ref.kind;
 }
 
-/** Inverse of groupKindOf. */
-export function parseGroupKind(groupKind: string): { group: string; kind: string } {
-  const dot = groupKind.indexOf('.');
-  return dot < 0 ? { group: '', kind: groupKind } : { kind: groupKind.slice(0, dot), group: groupKind.slice(dot + 1) };
-}
-
 /** A stable key for maps and the inventory: `group/Kind/namespace/name`. */
 export function refKey(ref: ObjectRef): string {
   return `${ref.group}/${ref.kind}/${ref.namespace}/${ref.name}`;

@@ -1,6 +1,7 @@
 import type { KubeApi } from '../kube/client.js';
 import { splitApiVersion, type Discovery, type ResourceInfo } from '../kube/discovery.js';
 import type { KubeObject, ManifestSet } from '../model/manifest-set.js';
+import type { Action } from '../model/outcome.js';
 import { applyRank } from './_stages.js';
 import { contentHash } from './content-hash.js';
 import { MissingKindsError } from './errors.js';
@@ -9,8 +10,8 @@ import { listLive, type LiveMeta } from './live-state.js';
 import { groupKindOf, refKey, refOf, type ObjectRef } from './object-ref.js';
 import { mapLimit } from './_pool.js';
 
-/** Why an object must be applied, or that it need not be. */
-export type PlanReason =
+/** Why an object must be applied, or that it need not be: the cause behind its planned action. */
+export type PlanCause =
   /** Not in the inventory and not found live. */
   | 'new'
   /** In the inventory but gone from the cluster (or lost our label). */
@@ -36,8 +37,23 @@ export interface PlannedObject {
   info?: ResourceInfo;
   live?: LiveMeta;
   recorded?: InventoryEntry;
-  reason: PlanReason;
+  /** What applying it will do, in the outcome vocabulary (created, configured, unchanged). */
+  action: PlannedAction;
+  cause: PlanCause;
 }
+
+/** The actions a plan decides; deleted and skipped are decided by prune. */
+export type PlannedAction = Extract<Action, 'created' | 'configured' | 'unchanged'>;
+
+/** The planned action of each cause. */
+const ACTION_OF: Record<PlanCause, PlannedAction> = {
+  new: 'created',
+  missing: 'created',
+  changed: 'configured',
+  drifted: 'configured',
+  pending: 'configured',
+  unchanged: 'unchanged',
+};
 
 /** What an apply of one ManifestSet would do, decided from the inventory and one list per kind. */
 export interface Plan {
@@ -51,7 +67,7 @@ export interface Plan {
 
 /** Objects that must be sent to the API server. */
 export function needsApply(p: PlannedObject): boolean {
-  return p.reason !== 'unchanged';
+  return p.action !== 'unchanged';
 }
 
 /** The `group/version/Kind`s a CustomResourceDefinition of the set will serve. */
@@ -80,7 +96,7 @@ function isSubset(desired: Record<string, string> | undefined, live: Record<stri
 }
 
 /** Decides, for one object, whether it must be applied. */
-function reasonFor(p: Omit<PlannedObject, 'reason'>): PlanReason {
+function causeOf(p: Omit<PlannedObject, 'action' | 'cause'>): PlanCause {
   const { recorded, live, hash, desired } = p;
   if (!live) return recorded ? 'missing' : 'new';
   if (!recorded) return 'new';
@@ -187,7 +203,8 @@ export async function planSets(
         live: live.get(`${inventory.id}\n${key}`),
         recorded: inventory.entries.get(key),
       };
-      objects.push({ ...partial, reason: reasonFor(partial) });
+      const cause = causeOf(partial);
+      objects.push({ ...partial, cause, action: ACTION_OF[cause] });
     }
     objects.sort((a, b) => a.rank - b.rank);
     const pruneCandidates = [...inventory.entries.values()].filter((e) => !seen.has(refKey(e.ref)));

@@ -62,11 +62,6 @@ export async function declaredSets(ctx: CommandContext, dir: string): Promise<De
   return { management: sets.filter((s) => s.target.kind === 'management'), addons: sets.filter((s) => s.target.kind === 'workload') };
 }
 
-/** The management-cluster sets of the fleet declared under `dir`; undefined (problems printed) when declarations are invalid. */
-export async function managementSets(ctx: CommandContext, dir: string): Promise<ManifestSet[] | undefined> {
-  return (await declaredSets(ctx, dir))?.management;
-}
-
 /** A connection to the management cluster, and the means to make ResourceManagers for other clusters alike. */
 export interface ClusterSession {
   client: KubeClient;
