@@ -7,6 +7,7 @@ import { ResourceManager } from '../apply/resource-manager.js';
 import { KubeError, type KubeApi } from '../kube/client.js';
 import { CLUSTER_LABEL, INVENTORY_NAMESPACE, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
 import { addonHealth, type AddonHealth } from './addon-health.js';
+import { admitRevision } from './admit-revision.js';
 import { clusterNamespace, readDeclarations, withWorkloadClusters, type DeclaredCluster } from './declarations.js';
 import { EventRecorder, type EventKind } from './events.js';
 import type { FetchResult } from './git-source.js';
@@ -351,6 +352,7 @@ export class Reconciler {
     try {
       checkout = await this.o.source.checkout(fetched.revision, this.good ? [this.good.revision] : []);
       synth = await this.o.synthesizer.synth(checkout);
+      await admitRevision(checkout, synth.sets);
       const declared = await readDeclarations(path.join(checkout, 'clusters'));
       const sets = new Map(synth.sets.map((s) => [s.id, s]));
       clusters = declared.map((d) => ({ ...d, namespace: clusterNamespace(sets.get(`management.${d.stage}`), d.stage, d.name) }));
