@@ -121,6 +121,11 @@ const KINDS: Readonly<Record<AddonKind, { apiVersion: string; namespaced: boolea
   PriorityClass: { apiVersion: 'scheduling.k8s.io/v1', namespaced: false },
 };
 
+/** Every kind an add-on may render, with its API version: the catalog's side of the admission table. */
+export function renderableKinds(): Array<{ apiVersion: string; kind: AddonKind }> {
+  return (Object.keys(KINDS) as AddonKind[]).map((kind) => ({ apiVersion: KINDS[kind].apiVersion, kind }));
+}
+
 /**
  * Adds one object of `kind` to `scope`, labelled as managed by clusterops and rendered by `addon`.
  * The construct id is derived from kind, namespace and name, so ids are deterministic and a

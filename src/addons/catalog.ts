@@ -1,3 +1,4 @@
+import { renderableKinds } from './_kinds.js';
 import type { AddonDefinition } from './addon.js';
 import { defaultDenyPoliciesAddon } from './default-deny-policies.js';
 import { priorityClassesAddon } from './priority-classes.js';
@@ -14,3 +15,6 @@ export const ADDONS: ReadonlyMap<string, AddonDefinition<any>> = new Map(
 export function addonNames(): string[] {
   return [...ADDONS.keys()];
 }
+
+/** The kinds catalog add-ons can render (each add-on renders through the one typed table in _kinds.ts), by API version and kind. */
+export const CATALOG_KINDS: ReadonlyArray<{ apiVersion: string; kind: string }> = renderableKinds();

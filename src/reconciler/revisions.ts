@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { ManifestSet } from '../model/manifest-set.js';
+import { admitRevision } from './admit-revision.js';
 import { declaredClusters, type DeclaredCluster } from './declared-clusters.js';
 import type { FetchResult } from './git-source.js';
 import type { FailurePhase, ReconcilerMetrics } from './metrics.js';
@@ -102,6 +103,8 @@ export class Revisions {
     try {
       checkout = await this.o.source.checkout(fetched.revision, this.good ? [this.good.revision] : []);
       synth = await this.o.synthesizer.synth(checkout);
+      // What a revision emits is admitted by policy (read by our own code) before anything of it is applied.
+      await admitRevision(checkout, synth.sets);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const phase: FailurePhase = 'synth';

@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { ReconcilerMetrics } from './metrics.js';
+import { deliveryId, RecentDeliveries } from './recent-deliveries.js';
+import { readBoundedBody } from './request-body.js';
 import { verifyWebhook } from './webhook.js';
 
 /** Largest webhook body read; push notifications are far smaller. */
@@ -19,6 +21,8 @@ export interface ServerOptions {
   onPush: () => void;
   /** Whether the process can do its work (for /readyz), with a reason when not. */
   readiness: () => { ready: boolean; message: string };
+  /** Deliveries already taken, so a replayed one fetches nothing. @default a new RecentDeliveries per server */
+  deliveries?: RecentDeliveries;
 }
 
 /** A running server. */
@@ -39,30 +43,12 @@ export function parseListen(listen: string): { host?: string; port: number } {
   return { host, port };
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        resolve(undefined);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 function send(res: http.ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse, options: ServerOptions) => Promise<void>;
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse, options: ServerOptions & { deliveries: RecentDeliveries }) => Promise<void>;
 
 /** The routes, one row each: `METHOD path` to handler. */
 const ROUTES: Record<string, Handler> = {
@@ -77,14 +63,23 @@ const ROUTES: Record<string, Handler> = {
   },
   'POST /hooks/git': async (req, res, o) => {
     if (!o.webhookSecret) return send(res, 403, 'webhook not configured (start with --webhook-secret-file)\n');
-    const body = await readBody(req);
-    if (body === undefined) return send(res, 413, 'body too large\n');
-    const verdict = verifyWebhook(o.webhookSecret, req.headers, body);
+    const read = await readBoundedBody(req, MAX_BODY_BYTES);
+    if (!read.ok) {
+      o.logger.warn({ remote: req.socket.remoteAddress, limit: MAX_BODY_BYTES }, 'webhook refused: body too large');
+      return send(res, 413, `body too large (limit ${MAX_BODY_BYTES} bytes)\n`);
+    }
+    const verdict = verifyWebhook(o.webhookSecret, req.headers, read.body);
     if (!verdict.ok) {
       o.logger.warn({ remote: req.socket.remoteAddress, reason: verdict.reason }, 'webhook refused');
       return send(res, 401, `${verdict.reason}\n`);
     }
-    o.logger.info({ style: verdict.style, event: req.headers['x-github-event'] ?? req.headers['x-gitlab-event'] }, 'webhook accepted; fetching');
+    // Only a verified request is remembered, so nobody without the secret can mark a delivery as seen.
+    const delivery = deliveryId(verdict.style, req.headers);
+    if (delivery !== undefined && o.deliveries.seen(`${verdict.style}:${delivery}`)) {
+      o.logger.info({ style: verdict.style, delivery }, 'webhook delivery seen before; not fetching again');
+      return send(res, 200, `duplicate delivery ${delivery}: its fetch was already scheduled\n`);
+    }
+    o.logger.info({ style: verdict.style, delivery, event: req.headers['x-github-event'] ?? req.headers['x-gitlab-event'] }, 'webhook accepted; fetching');
     o.onPush();
     send(res, 202, 'fetch scheduled\n');
   },
@@ -93,6 +88,7 @@ const ROUTES: Record<string, Handler> = {
 /** Starts the HTTP server: POST /hooks/git, GET /healthz, /readyz and /metrics. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { host, port } = parseListen(options.listen);
+  const routeOptions = { ...options, deliveries: options.deliveries ?? new RecentDeliveries() };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const handler = ROUTES[`${req.method} ${path}`];
@@ -101,7 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       send(res, known ? 405 : 404, known ? 'method not allowed\n' : 'not found\n');
       return;
     }
-    handler(req, res, options).catch((error: unknown) => {
+    handler(req, res, routeOptions).catch((error: unknown) => {
       options.logger.error({ path, err: error instanceof Error ? error.message : String(error) }, 'request failed');
       if (!res.headersSent) send(res, 500, 'internal error\n');
     });

@@ -52,21 +52,9 @@ async function loadStage(dir: string, name: string): Promise<{ stage?: Stage; cl
     problems.push(at(show(path.join(dir, e.name)), `nested folders are not read; a stage is one folder: move its files into ${show(dir)}/`));
   }
   const files = entries.filter((e) => e.isFile() && isYaml(e.name)).map((e) => e.name).sort();
-  const folderError = dns1123LabelError(name);
-  if (folderError) problems.push(at(show(dir), `stage folder name: ${folderError}`));
-
-  let stage: Stage = { name, defaults: {}, policy: {} };
-  let stageSource: YamlSource | undefined;
-  const stageFile = files.find((f) => STAGE_FILES.includes(f));
-  if (stageFile) {
-    const r = await readSource(path.join(dir, stageFile));
-    problems.push(...r.problems);
-    if (r.source) {
-      const s = validateStage(r.source, name);
-      problems.push(...s.problems);
-      if (s.stage) { stage = s.stage; stageSource = r.source; }
-    }
-  }
+  const read = await readStage(dir, name, files);
+  problems.push(...read.problems);
+  const { stage, source: stageSource } = read;
 
   const clusters: WorkloadCluster[] = [];
   const byName = new Map<string, string>();
@@ -85,6 +73,41 @@ async function loadStage(dir: string, name: string): Promise<{ stage?: Stage; cl
     if (c.cluster && !problems.length) clusters.push(c.cluster);
   }
   return { stage: problems.length ? undefined : stage, clusters, problems };
+}
+
+/** The stage of folder `dir` named `name`: its stage.yaml when `files` has one, else a stage without defaults or policy. */
+async function readStage(dir: string, name: string, files: string[]): Promise<{ stage: Stage; source?: YamlSource; problems: Problem[] }> {
+  const problems: Problem[] = [];
+  const folderError = dns1123LabelError(name);
+  if (folderError) problems.push(at(show(dir), `stage folder name: ${folderError}`));
+  const stageFile = files.find((f) => STAGE_FILES.includes(f));
+  if (!stageFile) return { stage: { name, defaults: {}, policy: {} }, problems };
+  const r = await readSource(path.join(dir, stageFile));
+  problems.push(...r.problems);
+  const s = r.source ? validateStage(r.source, name) : { problems: [] };
+  problems.push(...s.problems);
+  return s.stage ? { stage: s.stage, source: r.source, problems } : { stage: { name, defaults: {}, policy: {} }, problems };
+}
+
+/**
+ * Reads the stage folders under `root` and their stage.yaml files only, not the cluster files: the
+ * stages (with their admission grants) when there is no problem, and every problem found. The
+ * reconciler reads a revision's policy with this, in its own code, whatever that revision's code is.
+ */
+export async function loadStages(root: string): Promise<{ stages?: Stage[]; problems: Problem[] }> {
+  const st = await stat(root).catch(() => undefined);
+  if (!st?.isDirectory()) throw new FleetDirError(`clusters folder "${root}" does not exist or is not a folder`);
+  const problems: Problem[] = [];
+  const stages: Stage[] = [];
+  const dirs = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+  for (const name of dirs.map((e) => e.name).sort()) {
+    const dir = path.join(root, name);
+    const files = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && STAGE_FILES.includes(e.name)).map((e) => e.name).sort();
+    const r = await readStage(dir, name, files);
+    problems.push(...r.problems);
+    stages.push(r.stage);
+  }
+  return problems.length ? { problems: sortProblems(dedupe(problems)) } : { stages, problems: [] };
 }
 
 async function readSource(file: string): Promise<{ source?: YamlSource; problems: Problem[] }> {
@@ -119,8 +142,8 @@ function validateStage(source: YamlSource, folder: string): { stage?: Stage; pro
   }
   if (!r.success) return { problems };
   // A misnamed stage still lends its defaults and policy, so its clusters' problems show in the same run.
-  const { defaults, policy } = r.data.spec;
-  return { stage: { name: folder, defaults, policy, file: source.file }, problems };
+  const { defaults, policy, admission } = r.data.spec;
+  return { stage: { name: folder, defaults, policy, ...(admission ? { admission } : {}), file: source.file }, problems };
 }
 
 function validateCluster(source: YamlSource, stage: Stage, stageSource?: YamlSource): { cluster?: WorkloadCluster; problems: Problem[] } {

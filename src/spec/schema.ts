@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ADDONS } from '../addons/catalog.js';
 import { cidrsOverlap, parseCidr } from './cidr.js';
-import { dns1123LabelError, labelKeyError, labelValueError } from '../model/names.js';
+import { dns1123LabelError, dns1123SubdomainError, labelKeyError, labelValueError } from '../model/names.js';
 import { SUPPORTED_KUBERNETES_MINORS } from './supported-versions.js';
 import { PROVIDERS, type Provider } from '../model/workload-cluster.js';
 
@@ -105,6 +105,15 @@ export const workloadClusterSchema = z.strictObject({
   spec: clusterSpecSchema,
 });
 
+/** A kind an admission grant names: `{group, kind}`, `""` being the core group. */
+const groupKind = z.strictObject({
+  group: z.string().check((ctx) => {
+    const e = ctx.value === '' ? undefined : dns1123SubdomainError(ctx.value);
+    if (e) ctx.issues.push({ code: 'custom', input: ctx.value, message: `API group ${e} ("" is the core group)` });
+  }),
+  kind: z.string().regex(/^[A-Z][A-Za-z0-9]{0,62}$/, 'a kind is one CamelCase name such as ConfigMap (no patterns)'),
+});
+
 /** A whole `Stage` document. */
 export const stageSchema = z.strictObject({
   apiVersion: z.string(),
@@ -119,6 +128,9 @@ export const stageSchema = z.strictObject({
           requireDeletionProtection: z.boolean().optional(),
         })
         .default({}),
+      admission: z
+        .strictObject({ management: z.array(groupKind).default([]), workload: z.array(groupKind).default([]) })
+        .optional(),
     })
     .default({ defaults: {}, policy: {} }),
 });

@@ -19,7 +19,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   synth: ['model', 'addons', 'charts', 'spec'],
   apply: ['model', 'kube'],
   controlplane: ['model', 'kube', 'apply'],
-  reconciler: ['model', 'kube', 'apply', 'charts', 'spec'],
+  reconciler: ['model', 'kube', 'addons', 'apply', 'charts', 'spec'],
   cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler'],
   '.': ['model'],
 };

@@ -6,6 +6,8 @@ import { KubeconfigError, loadKubeconfig } from '../../kube/kubeconfig.js';
 import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
 import type { ManifestSet } from '../../model/manifest-set.js';
+import { admissionPolicy } from '../../reconciler/admission-policy.js';
+import { admit, refusalMessage } from '../../reconciler/admission.js';
 import { synthFleet } from '../../synth/synth.js';
 import { workloadClusterCrd } from '../../charts/workload-cluster-crd.js';
 import { UsageError } from '../exit-codes.js';
@@ -53,12 +55,18 @@ export interface DeclaredSets {
   addons: ManifestSet[];
 }
 
-/** The sets of the fleet declared under `dir`; undefined (problems printed) when declarations are invalid. */
+/** The sets of the fleet declared under `dir`, admitted by the admission policy; undefined (problems or refusal printed) otherwise. */
 export async function declaredSets(ctx: CommandContext, dir: string): Promise<DeclaredSets | undefined> {
   const { fleet, problems } = await loadFleet(dir);
   for (const p of problems) ctx.stderr.write(`${formatProblem(p)}\n`);
   if (!fleet) return undefined;
   const sets = synthFleet(fleet);
+  // The reconciler's admission, with the same table and stage.yaml grants: what it would refuse, apply and diff refuse too.
+  const verdict = admit(sets, admissionPolicy(fleet.stages));
+  if (!verdict.admitted) {
+    ctx.stderr.write(`${refusalMessage(verdict.violations)}\n`);
+    return undefined;
+  }
   return { management: sets.filter((s) => s.target.kind === 'management'), addons: sets.filter((s) => s.target.kind === 'workload') };
 }
 

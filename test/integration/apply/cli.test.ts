@@ -106,6 +106,31 @@ describe('clusterops diff and apply', () => {
     expect(r.stderr).toMatch(/wait: timed out after 3s waiting for \d+ of \d+ objects: .*Cluster\/ci-[0-9a-f]+\/c3: /);
   });
 
+  it('apply and diff refuse what the reconciler would refuse: a stage named kube-public writes into a reserved namespace', async () => {
+    const fleet = await mkdtemp(join(tmpdir(), 'clusterops-cli-adm-'));
+    const name = unique('adm');
+    try {
+      await mkdir(join(fleet, 'kube-public'));
+      await writeFile(join(fleet, 'kube-public', `${name}.yaml`), cluster(name, 1, false));
+      // apply fails (1); diff keeps 1 for "changes found", so it says error with 2, as for invalid declarations.
+      for (const [command, code] of [[applyCommand, 1], [diffCommand, 2]] as const) {
+        const r = await run(command, ['--clusters', fleet, '--kubeconfig', suiteKubeconfig()]);
+        expect(r.code).toBe(code);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(/^admission refused \d+ objects, nothing of this revision is applied: Namespace kube-public, /);
+        expect(r.stderr).toContain(`  management.kube-public: cluster.x-k8s.io/v1beta2 Cluster kube-public/${name}: namespace kube-public is reserved; no revision writes there\n`);
+      }
+      const client = await suiteClient();
+      try {
+        expect(await getObject(client, `/apis/cluster.x-k8s.io/v1beta2/namespaces/kube-public/clusters/${name}`)).toBeUndefined();
+      } finally {
+        client.close();
+      }
+    } finally {
+      await rm(fleet, { recursive: true, force: true });
+    }
+  });
+
   it('usage errors exit 2 with one line, no stack', async () => {
     let r = await run(diffCommand, ['--clusters', dir, '--kubeconfig', join(dir, 'nope.yaml')]);
     expect(r.code).toBe(2);

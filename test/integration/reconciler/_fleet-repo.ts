@@ -15,6 +15,7 @@ for (const stage of readdirSync(root).sort()) {
   const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: stage } }];
   const addonSets = [];
   for (const file of readdirSync(path.join(root, stage)).sort()) {
+    if (file === 'stage.yaml') continue;
     const where = path.join(root, stage, file);
     const doc = JSON.parse(readFileSync(where, 'utf8'));
     if (doc.spec.provider !== 'docker') { process.stderr.write(where + ':1: spec.provider: must be docker here\\n'); failed = true; continue; }
@@ -56,10 +57,23 @@ export function declaration(name: string, spec: Record<string, unknown> = {}): s
   )}\n`;
 }
 
-/** A new repository with the fake synth committed. */
-export function fleetRepo(): TestRepo {
+/**
+ * A stage.yaml (as JSON) that admits the fake synth's ConfigMaps into the management cluster: they
+ * are not among the kinds the admission table lets in there, so each stage grants them.
+ */
+export function stageFile(stage: string): string {
+  return `${JSON.stringify(
+    { apiVersion: 'clusterops.io/v1alpha1', kind: 'Stage', metadata: { name: stage }, spec: { admission: { management: [{ group: '', kind: 'ConfigMap' }] } } },
+    null,
+    2,
+  )}\n`;
+}
+
+/** A new repository with the fake synth committed, and a stage.yaml (`stageFile`) for each of `stages`. */
+export function fleetRepo(...stages: string[]): TestRepo {
   const repo = new TestRepo('main');
   repo.write('package.json', JSON.stringify({ name: 'fleet', type: 'module', private: true }));
   repo.write('bin/clusterops.js', fakeSynth());
+  for (const stage of stages) repo.write(`clusters/${stage}/stage.yaml`, stageFile(stage));
   return repo;
 }

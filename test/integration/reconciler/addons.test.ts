@@ -20,7 +20,7 @@ describe('add-ons delivered into a workload cluster through its kubeconfig Secre
   let workload: KubeClient;
   let reconciler: Reconciler;
   const stage = `addons-${randomBytes(3).toString('hex')}`;
-  const repo = fleetRepo();
+  const repo = fleetRepo(stage);
   const work = mkdtempSync(path.join(tmpdir(), 'clusterops-addons-'));
   const wc = () => getObject(management, `/apis/clusterops.io/v1alpha1/namespaces/${stage}/workloadclusters/edge`);
   const condition = (obj: any, type: string) => obj?.status?.conditions?.find((c: any) => c.type === type);

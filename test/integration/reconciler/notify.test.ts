@@ -12,7 +12,7 @@ import { Notifier, type Notification } from '../../../src/reconciler/notifier.js
 import { Reconciler } from '../../../src/reconciler/reconciler.js';
 import { SynthRunner } from '../../../src/reconciler/synth-runner.js';
 import { suiteClient } from '../apply/_helpers.js';
-import { declaration, fleetRepo } from './_fleet-repo.js';
+import { declaration, fleetRepo, stageFile } from './_fleet-repo.js';
 
 /** The reconciler tells the notification URL when a revision is rejected, once, and when a good one follows. */
 describe('failure and recovery notifications from the reconciler', () => {
@@ -49,6 +49,7 @@ describe('failure and recovery notifications from the reconciler', () => {
       notifier,
     });
     try {
+      repo.write(`clusters/${stage}/stage.yaml`, stageFile(stage));
       repo.write(`clusters/${stage}/a.yaml`, declaration('a'));
       repo.commit('a');
       expect((await reconciler.runOnce()).sourceError).toBeUndefined();

@@ -22,7 +22,7 @@ function tempDir(prefix: string): string {
 describe('reconciler against a real control plane and a real git repository', () => {
   let client: KubeClient;
   const stage = `rec-${randomBytes(3).toString('hex')}`;
-  const repo = fleetRepo();
+  const repo = fleetRepo(stage);
   let reconciler: Reconciler;
   let metrics: ReconcilerMetrics;
 

@@ -41,8 +41,8 @@ function alive(pid: number): boolean {
 describe('reconciler killed mid-apply, then restarted', () => {
   let cp: TestControlPlane;
   let client: KubeClient;
-  const repo = fleetRepo();
   const stage = 'restart';
+  const repo = fleetRepo(stage);
   let work: string;
   let revision: string;
   const children: ChildProcess[] = [];

@@ -33,8 +33,8 @@ describe('POST /hooks/git on a running reconciler', () => {
   let cp: TestControlPlane;
   let client: KubeClient;
   let running: ReconcilerProcess;
-  const repo = fleetRepo();
   const stage = 'hooks';
+  const repo = fleetRepo(stage);
   let work: string;
   let first: string;
 

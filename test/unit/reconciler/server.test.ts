@@ -1,9 +1,11 @@
+import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
 import { parseListen, startServer, type RunningServer } from '../../../src/reconciler/server.js';
 import { silentLogger } from '../../../src/reconciler/logger.js';
 import { githubSignature } from '../../../src/reconciler/webhook.js';
 import { ChangeSet } from '../../../src/apply/change-set.js';
+import { RecentDeliveries } from '../../../src/reconciler/recent-deliveries.js';
 
 let server: RunningServer | undefined;
 afterEach(async () => {
@@ -67,6 +69,64 @@ describe('reconciler HTTP server', () => {
     const gitlab = await fetch(`${url}/hooks/git`, { method: 'POST', body, headers: { 'X-Gitlab-Token': 'hook-secret' } });
     expect(gitlab.status).toBe(202);
     expect(pushes()).toBe(2);
+  });
+
+  it('answers 413 to a body over 1 MiB, declared or streamed, and takes one of exactly 1 MiB', async () => {
+    const { url, pushes } = await start({ secret: 'hook-secret' });
+    const big = Buffer.alloc(2 * 1024 * 1024, 0x20);
+    const declared = await fetch(`${url}/hooks/git`, { method: 'POST', body: big, headers: { 'X-Hub-Signature-256': githubSignature('hook-secret', big) } });
+    expect(declared.status).toBe(413);
+    expect(await declared.text()).toBe('body too large (limit 1048576 bytes)\n');
+
+    // Chunked, without Content-Length: the server finds out while reading, and the client still gets its answer.
+    const streamed = await new Promise<{ status?: number; text: string }>((resolve, reject) => {
+      const req = http.request(`${url}/hooks/git`, { method: 'POST', headers: { 'Transfer-Encoding': 'chunked', 'X-Gitlab-Token': 'hook-secret' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 32; i++) req.write(Buffer.alloc(64 * 1024, 0x20));
+      req.end();
+    });
+    expect(streamed).toEqual({ status: 413, text: 'body too large (limit 1048576 bytes)\n' });
+    expect(pushes()).toBe(0);
+
+    const limit = Buffer.alloc(1024 * 1024, 0x20);
+    const atLimit = await fetch(`${url}/hooks/git`, { method: 'POST', body: limit, headers: { 'X-Hub-Signature-256': githubSignature('hook-secret', limit) } });
+    expect(atLimit.status).toBe(202);
+    expect(pushes()).toBe(1);
+  });
+
+  it('schedules a fetch once per delivery id: a replayed GitHub delivery or GitLab retry gets 200 and fetches nothing', async () => {
+    const { url, pushes } = await start({ secret: 'hook-secret' });
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: 'b'.repeat(40) });
+    const github = (delivery: string, secret = 'hook-secret') =>
+      fetch(`${url}/hooks/git`, { method: 'POST', body, headers: { 'X-Hub-Signature-256': githubSignature(secret, body), 'X-GitHub-Delivery': delivery } });
+    // A request without the secret cannot mark a delivery as seen.
+    expect((await github('72d3162e-cc78-11e3-81ab-4c9367dc0958', 'wrong')).status).toBe(401);
+    expect((await github('72d3162e-cc78-11e3-81ab-4c9367dc0958')).status).toBe(202);
+    const replay = await github('72d3162e-cc78-11e3-81ab-4c9367dc0958');
+    expect(replay.status).toBe(200);
+    expect(await replay.text()).toBe('duplicate delivery 72d3162e-cc78-11e3-81ab-4c9367dc0958: its fetch was already scheduled\n');
+    expect(pushes()).toBe(1);
+    expect((await github('8a1f0c9e-0000-4000-8000-000000000001')).status).toBe(202);
+    expect(pushes()).toBe(2);
+
+    const gitlab = () => fetch(`${url}/hooks/git`, { method: 'POST', body, headers: { 'X-Gitlab-Token': 'hook-secret', 'Idempotency-Key': '908a6d9e-45fd-46c8-97e6-c4f350f219dd' } });
+    expect((await gitlab()).status).toBe(202);
+    expect((await gitlab()).status).toBe(200);
+    // Without a delivery id every verified push fetches, as before.
+    for (let i = 0; i < 2; i++) expect((await fetch(`${url}/hooks/git`, { method: 'POST', body, headers: { 'X-Gitlab-Token': 'hook-secret' } })).status).toBe(202);
+    expect(pushes()).toBe(5);
+  });
+
+  it('remembers a bounded number of deliveries, the least recently seen forgotten first', () => {
+    const recent = new RecentDeliveries(2);
+    expect([recent.seen('a'), recent.seen('b'), recent.seen('a')]).toEqual([false, false, true]);
+    expect(recent.seen('c')).toBe(false); // b goes: a was seen more recently
+    expect([recent.seen('a'), recent.seen('b')]).toEqual([true, false]);
+    expect(recent.size).toBe(2);
   });
 
   it('refuses webhooks when no secret is configured', async () => {

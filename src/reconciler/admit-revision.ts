@@ -1,0 +1,40 @@
+/**
+ * The reconciler's admission step: the policy of a checked-out revision is read by the reconciler's
+ * own loader from that revision's stage.yaml files (data, never the revision's code or output), and
+ * its synthesized sets are admitted by it whole or refused whole.
+ */
+import path from 'node:path';
+import type { ManifestSet } from '../model/manifest-set.js';
+import { loadStages } from '../spec/load.js';
+import { formatProblem } from '../spec/problem.js';
+import { admit, refusalMessage, type AdmissionViolation } from './admission.js';
+import { admissionPolicy } from './admission-policy.js';
+import { SynthError } from './synth-runner.js';
+
+/** A revision whose output the admission policy refuses (or whose stage.yaml cannot be read); nothing of it is applied. */
+export class AdmissionError extends SynthError {
+  override name = 'AdmissionError';
+
+  constructor(
+    message: string,
+    readonly violations: readonly AdmissionViolation[] = [],
+  ) {
+    super('output', message);
+  }
+}
+
+/** Problems listed in a refusal before the rest are counted. */
+const MAX_PROBLEMS = 10;
+
+/** Admits the sets synthesized from `checkout` by the policy of its `clusters/` stage.yaml files; throws AdmissionError when refused. */
+export async function admitRevision(checkout: string, sets: readonly ManifestSet[]): Promise<void> {
+  const { stages, problems } = await loadStages(path.join(checkout, 'clusters'));
+  if (!stages) {
+    // Paths as the revision's own synth reports them: relative to the checkout.
+    const listed = problems.slice(0, MAX_PROBLEMS).map((p) => `  ${formatProblem({ ...p, file: path.relative(checkout, path.resolve(p.file)) })}`);
+    const more = problems.length > MAX_PROBLEMS ? [`  … and ${problems.length - MAX_PROBLEMS} more`] : [];
+    throw new AdmissionError(['admission: the stage policies of this revision cannot be read, nothing of it is applied:', ...listed, ...more].join('\n'));
+  }
+  const verdict = admit(sets, admissionPolicy(stages));
+  if (!verdict.admitted) throw new AdmissionError(refusalMessage(verdict.violations), verdict.violations);
+}
