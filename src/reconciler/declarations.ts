@@ -1,6 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { formatProblem } from '../spec/problem.js';
+import { readFleetDocuments, type ReadOffLoopOptions } from '../spec/read-off-loop.js';
 import { CLUSTER_LABEL, STAGE_LABEL, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
 import { WORKLOAD_CLUSTER_API_VERSION } from '../charts/workload-cluster-crd.js';
 
@@ -15,24 +14,23 @@ export interface DeclaredCluster {
   spec: Record<string, unknown>;
 }
 
-const isYaml = (f: string) => f.endsWith('.yaml') || f.endsWith('.yml');
-
 /**
  * Reads the WorkloadCluster declarations of a checked-out revision, as written (stage defaults
- * are not merged in). Run after a successful synth, which has validated them.
+ * are not merged in). Run after a successful synth, which has validated them; read again here with
+ * the loader's file rules and parsing bounds, in a worker thread, because a revision's own synth
+ * may not have checked: a file that breaks them rejects the revision, naming the file.
  */
-export async function readDeclarations(clustersDir: string): Promise<Array<Omit<DeclaredCluster, 'namespace'>>> {
+export async function readDeclarations(clustersDir: string, opts?: ReadOffLoopOptions): Promise<Array<Omit<DeclaredCluster, 'namespace'>>> {
+  const { documents, problems } = await readFleetDocuments(clustersDir, opts);
+  if (problems.length) {
+    const shown = problems.slice(0, 5).map(formatProblem);
+    throw new Error(`declarations cannot be read: ${shown.join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
+  }
   const out: Array<Omit<DeclaredCluster, 'namespace'>> = [];
-  const stages = (await readdir(clustersDir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
-  for (const stage of stages.map((s) => s.name).sort()) {
-    const files = (await readdir(path.join(clustersDir, stage))).filter(isYaml).sort();
-    for (const file of files) {
-      for (const doc of parseAllDocuments(await readFile(path.join(clustersDir, stage, file), 'utf8'))) {
-        const value = doc.toJS() as { kind?: string; metadata?: { name?: string; labels?: Record<string, string> }; spec?: Record<string, unknown> } | null;
-        if (value?.kind !== 'WorkloadCluster' || !value.metadata?.name) continue;
-        out.push({ stage, name: value.metadata.name, labels: value.metadata.labels ?? {}, spec: value.spec ?? {} });
-      }
-    }
+  for (const { stage, value: v } of documents) {
+    const value = v as { kind?: string; metadata?: { name?: string; labels?: Record<string, string> }; spec?: Record<string, unknown> } | null;
+    if (value?.kind !== 'WorkloadCluster' || !value.metadata?.name) continue;
+    out.push({ stage, name: value.metadata.name, labels: value.metadata.labels ?? {}, spec: value.spec ?? {} });
   }
   return out;
 }
