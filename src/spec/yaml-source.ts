@@ -1,5 +1,5 @@
-import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, Parser, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
-import { cstBounds } from './_cst-bounds.js';
+import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { boundedCst } from './_cst-bounds.js';
 import { readBounded } from './_read-bounded.js';
 import { showPath, type FleetFile } from './fleet-files.js';
 import { duplicateKeys } from './_duplicate-keys.js';
@@ -43,8 +43,7 @@ export function parseYamlSource(file: string, text: string | Buffer): { source?:
     const { line, col } = pos(offset);
     return at(line, col, message);
   };
-  const tokens = [...new Parser(lc.addNewLine).parse(str)];
-  const bounds = cstBounds(tokens);
+  const { tokens, ...bounds } = boundedCst(str, lc);
   if (bounds.broken) return { problems: [atOffset(bounds.broken.offset, bounds.broken.message)] };
   // uniqueKeys is ours (duplicateKeys below): yaml's own check is quadratic in the keys of a mapping.
   const all = [...new Composer({ uniqueKeys: false }).compose(tokens)];

@@ -23,7 +23,7 @@ describe('readFleetDocuments: the reconciler reads declarations in a worker thre
   it('reports hostile files by name and still returns the others', async () => {
     const root = fleetDir({
       's/a.yaml': clusterYaml('a', DOCKER_SPEC),
-      's/deep.yaml': `x: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`,
+      's/deep.yaml': `x: ${'['.repeat(500_000)}${']'.repeat(500_000)}\n`, // 1 MiB: its whole CST outgrew the worker's 256 MiB heap
       's/big.yaml': `x: "${'x'.repeat(2 * 1024 * 1024)}"\n`,
     });
     symlinkSync('/dev/zero', path.join(root, 's/zero.yaml'));
