@@ -1,10 +1,6 @@
 #!/usr/bin/env node
 // The clusterops command: the compiled CLI lives in dist/ (built by `npm install` through `prepare`).
-import { main } from '../dist/src/cli/main.js';
+// runCli turns a write to a full disk or a closed pipe into one line and exit 1, never a stack trace.
+import { runCli } from '../dist/src/cli/main.js';
 
-// `clusterops synth | head` closes the pipe early: that is the reader's choice, not an error.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err) => { if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw err; });
-}
-
-main(process.argv).then((code) => { process.exitCode = code; });
+runCli(process.argv);

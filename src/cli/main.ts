@@ -30,7 +30,10 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   controlplane: async () => (await import('./commands/controlplane.js')).controlPlaneCommand,
 };
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** package.json of this checkout: three folders up from dist/src/cli, two from src/cli (tests run the sources). */
+const pkg = JSON.parse(
+  readFileSync(new URL(import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json', import.meta.url), 'utf8'),
+) as { version: string };
 
 /** Runs the clusterops CLI with `argv` (as process.argv) and resolves to the exit code. */
 export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | 'stderr'> = process): Promise<number> {
@@ -60,4 +63,34 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     if (process.env.CLUSTEROPS_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
     return ExitCode.failed;
   }
+}
+
+/** Why a write failed, by errno, for the one line printed instead of a stack trace. */
+const WRITE_ERRORS: Record<string, string> = {
+  EPIPE: 'the reader closed the pipe',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EFBIG: 'file too large',
+};
+
+/**
+ * Runs the CLI as `bin/clusterops.js` does, for the whole process: sets the exit code, and turns a
+ * failed write to stdout (a full disk, a closed pipe: `synth > /dev/full`, `synth | kubectl` that
+ * died) into one line on stderr and exit 1, since the output is incomplete.
+ */
+export function runCli(argv: string[]): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    const why = (err.code && WRITE_ERRORS[err.code]) ?? err.message;
+    try {
+      process.stderr.write(`error: cannot write to stdout: ${why}${err.code ? ` (${err.code})` : ''}\n`);
+    } finally {
+      process.exit(ExitCode.failed);
+    }
+  });
+  // With stderr gone there is nobody left to tell; the exit code says it.
+  process.stderr.on('error', () => process.exit(ExitCode.failed));
+  main(argv).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -1,4 +1,5 @@
 /** Validation of Kubernetes names and labels, as the API server applies it. */
+import { quote } from './quote.js';
 
 /** A DNS-1123 label, as the API server checks it. */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -9,9 +10,9 @@ const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** Why `name` is not a DNS-1123 label (lower-case alphanumerics and '-', at most 63), or undefined. */
 export function dns1123LabelError(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
-  if (name.length > 63) return `"${name}" is ${name.length} characters; a DNS-1123 label has at most 63`;
+  if (name.length > 63) return `${quote(name)} is ${name.length} characters; a DNS-1123 label has at most 63`;
   if (!DNS1123_LABEL.test(name)) {
-    return `"${name}" is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`;
+    return `${quote(name)} is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)`;
   }
   return undefined;
 }
@@ -20,7 +21,7 @@ export function dns1123LabelError(name: string): string | undefined {
 export function dns1123SubdomainError(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
   if (name.length > 253) return `"${name.slice(0, 20)}…" is ${name.length} characters; a DNS-1123 subdomain has at most 253`;
-  if (!DNS1123_SUBDOMAIN.test(name)) return `"${name}" is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')`;
+  if (!DNS1123_SUBDOMAIN.test(name)) return `${quote(name)} is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')`;
   return undefined;
 }
 
@@ -31,10 +32,10 @@ export function labelKeyError(key: string): string | undefined {
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined) {
     const e = dns1123SubdomainError(prefix);
-    if (e) return `label key "${key}": prefix ${e}`;
+    if (e) return `label key ${quote(key)}: prefix ${e}`;
   }
   if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
-    return `label key "${key}" is not valid (name part: at most 63 of letters, digits, '-', '_', '.', starting and ending alphanumeric)`;
+    return `label key ${quote(key)} is not valid (name part: at most 63 of letters, digits, '-', '_', '.', starting and ending alphanumeric)`;
   }
   return undefined;
 }
@@ -43,7 +44,7 @@ export function labelKeyError(key: string): string | undefined {
 export function labelValueError(value: string): string | undefined {
   if (value === '') return undefined;
   if (value.length > 63 || !LABEL_NAME.test(value)) {
-    return `label value "${value}" is not valid (at most 63 of letters, digits, '-', '_', '.', starting and ending alphanumeric)`;
+    return `label value ${quote(value)} is not valid (at most 63 of letters, digits, '-', '_', '.', starting and ending alphanumeric)`;
   }
   return undefined;
 }

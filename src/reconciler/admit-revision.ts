@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { ManifestSet } from '../model/manifest-set.js';
-import { loadStages } from '../spec/load.js';
+import { loadStagesOffLoop } from '../spec/read-off-loop.js';
 import { formatProblem } from '../spec/problem.js';
 import { admit, refusalMessage, type AdmissionViolation } from './admission.js';
 import { admissionPolicy } from './admission-policy.js';
@@ -28,7 +28,7 @@ const MAX_PROBLEMS = 10;
 
 /** Admits the sets synthesized from `checkout` by the policy of its `clusters/` stage.yaml files; throws AdmissionError when refused. */
 export async function admitRevision(checkout: string, sets: readonly ManifestSet[]): Promise<void> {
-  const { stages, problems } = await loadStages(path.join(checkout, 'clusters'));
+  const { stages, problems } = await loadStagesOffLoop(path.join(checkout, 'clusters'));
   if (!stages) {
     // Paths as the revision's own synth reports them: relative to the checkout.
     const listed = problems.slice(0, MAX_PROBLEMS).map((p) => `  ${formatProblem({ ...p, file: path.relative(checkout, path.resolve(p.file)) })}`);

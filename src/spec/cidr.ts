@@ -1,3 +1,4 @@
+import { quote } from '../model/quote.js';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /** A parsed CIDR block: its address family, network address as a number, and prefix length. */
@@ -11,18 +12,18 @@ export interface Cidr {
 /** Parses `a.b.c.d/n` or an IPv6 block; returns an error sentence instead when it is not valid. */
 export function parseCidr(text: string): Cidr | { error: string } {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
-  if (!m) return { error: `"${text}" is not a CIDR block (expected address/prefix, e.g. 10.0.0.0/16)` };
+  if (!m) return { error: `${quote(text)} is not a CIDR block (expected address/prefix, e.g. 10.0.0.0/16)` };
   const [, addr, p] = m;
   const family = isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : 0;
-  if (!family) return { error: `"${text}" does not start with a valid IP address` };
+  if (!family) return { error: `${quote(text)} does not start with a valid IP address` };
   const bits = family === 4 ? 32 : 128;
   const prefix = Number(p);
-  if (prefix > bits) return { error: `"${text}" has prefix /${prefix}, more than ${bits} bits` };
+  if (prefix > bits) return { error: `${quote(text)} has prefix /${prefix}, more than ${bits} bits` };
   const value = family === 4 ? ipv4ToBigInt(addr) : ipv6ToBigInt(addr);
   const hostMask = (1n << BigInt(bits - prefix)) - 1n;
   if ((value & hostMask) !== 0n) {
     const network = value & ~hostMask;
-    return { error: `"${text}" has host bits set; the block is ${formatAddress(network, family)}/${prefix}` };
+    return { error: `${quote(text)} has host bits set; the block is ${formatAddress(network, family)}/${prefix}` };
   }
   return { text, family, network: value, prefix };
 }

@@ -1,5 +1,3 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { z } from 'zod';
 import type { Fleet } from '../model/fleet.js';
 import { sortProblems, type Problem } from './problem.js';
@@ -7,8 +5,12 @@ import { crossFieldProblems, parseAddonSettings, stageSchema, workloadClusterSch
 import type { Stage } from '../model/stage.js';
 import { CLUSTEROPS_API_VERSION } from './supported-versions.js';
 import type { WorkloadCluster, WorkloadClusterSpec } from '../model/workload-cluster.js';
-import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { readYamlSource as readSource, type YamlSource } from './yaml-source.js';
 import { dns1123LabelError } from '../model/names.js';
+import { listFleetFiles, showPath, type StageFiles } from './fleet-files.js';
+import { quote } from '../model/quote.js';
+
+export { FleetDirError } from './fleet-files.js';
 
 /** The result of reading `clusters/`: a Fleet when there is no problem, and every problem found. */
 export interface LoadResult {
@@ -16,25 +18,14 @@ export interface LoadResult {
   problems: Problem[];
 }
 
-/** Thrown when the clusters folder itself cannot be read (a usage error, not a declaration problem). */
-export class FleetDirError extends Error {}
-
-const STAGE_FILES = ['stage.yaml', 'stage.yml'];
-const isYaml = (name: string) => name.endsWith('.yaml') || name.endsWith('.yml');
-
-/** Reads and validates every declaration under `root` (one folder per stage). */
+/** Reads and validates every declaration under `root` (one folder per stage), by the rules of listFleetFiles. */
 export async function loadFleet(root: string): Promise<LoadResult> {
-  const st = await stat(root).catch(() => undefined);
-  if (!st?.isDirectory()) throw new FleetDirError(`clusters folder "${root}" does not exist or is not a folder`);
-  const problems: Problem[] = [];
+  const listed = listFleetFiles(root);
+  const problems: Problem[] = [...listed.problems];
   const stages: Stage[] = [];
   const clusters: WorkloadCluster[] = [];
-  const entries = (await readdir(root, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
-  for (const e of entries.filter((e) => e.isFile() && isYaml(e.name))) {
-    problems.push(at(show(path.join(root, e.name)), `declarations belong in a stage folder: ${show(root)}/<stage>/${e.name}`));
-  }
-  for (const dir of entries.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
-    const r = await loadStage(path.join(root, dir), dir);
+  for (const files of listed.stages) {
+    const r = loadStage(files);
     problems.push(...r.problems);
     if (r.stage) stages.push(r.stage);
     clusters.push(...r.clusters);
@@ -45,21 +36,17 @@ export async function loadFleet(root: string): Promise<LoadResult> {
   return { fleet: { root, stages, clusters }, problems: [] };
 }
 
-async function loadStage(dir: string, name: string): Promise<{ stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[] }> {
+function loadStage(files: StageFiles): { stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[] } {
+  const { name } = files;
   const problems: Problem[] = [];
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.'));
-  for (const e of entries.filter((e) => e.isDirectory())) {
-    problems.push(at(show(path.join(dir, e.name)), `nested folders are not read; a stage is one folder: move its files into ${show(dir)}/`));
-  }
-  const files = entries.filter((e) => e.isFile() && isYaml(e.name)).map((e) => e.name).sort();
-  const read = await readStage(dir, name, files);
+  const read = readStage(files);
   problems.push(...read.problems);
   const { stage, source: stageSource } = read;
 
   const clusters: WorkloadCluster[] = [];
   const byName = new Map<string, string>();
-  for (const f of files.filter((f) => !STAGE_FILES.includes(f))) {
-    const r = await readSource(path.join(dir, f));
+  for (const f of files.clusterFiles) {
+    const r = readSource(f);
     problems.push(...r.problems);
     if (!r.source) continue;
     const c = validateCluster(r.source, stage, stageSource);
@@ -67,7 +54,7 @@ async function loadStage(dir: string, name: string): Promise<{ stage?: Stage; cl
     const declared = (r.source.value as { metadata?: { name?: unknown } })?.metadata?.name;
     if (typeof declared === 'string') {
       const first = byName.get(declared);
-      if (first) problems.push(r.source.problem(['metadata', 'name'], `duplicate cluster name "${declared}" in stage "${name}" (also declared in ${first})`));
+      if (first) problems.push(r.source.problem(['metadata', 'name'], `duplicate cluster name ${quote(declared)} in stage "${name}" (also declared in ${first})`));
       else byName.set(declared, r.source.file);
     }
     if (c.cluster && !problems.length) clusters.push(c.cluster);
@@ -75,44 +62,37 @@ async function loadStage(dir: string, name: string): Promise<{ stage?: Stage; cl
   return { stage: problems.length ? undefined : stage, clusters, problems };
 }
 
-/** The stage of folder `dir` named `name`: its stage.yaml when `files` has one, else a stage without defaults or policy. */
-async function readStage(dir: string, name: string, files: string[]): Promise<{ stage: Stage; source?: YamlSource; problems: Problem[] }> {
+/** The stage of a listed folder: its stage.yaml when it has one, else a stage without defaults or policy. */
+function readStage(files: StageFiles): { stage: Stage; source?: YamlSource; problems: Problem[] } {
+  const { dir, name } = files;
   const problems: Problem[] = [];
   const folderError = dns1123LabelError(name);
-  if (folderError) problems.push(at(show(dir), `stage folder name: ${folderError}`));
-  const stageFile = files.find((f) => STAGE_FILES.includes(f));
-  if (!stageFile) return { stage: { name, defaults: {}, policy: {} }, problems };
-  const r = await readSource(path.join(dir, stageFile));
+  if (folderError) problems.push(at(showPath(dir), `stage folder name: ${folderError}`));
+  const none: Stage = { name, defaults: {}, policy: {} };
+  if (!files.stageFile) return { stage: none, problems };
+  const r = readSource(files.stageFile);
   problems.push(...r.problems);
   const s = r.source ? validateStage(r.source, name) : { problems: [] };
   problems.push(...s.problems);
-  return s.stage ? { stage: s.stage, source: r.source, problems } : { stage: { name, defaults: {}, policy: {} }, problems };
+  return s.stage ? { stage: s.stage, source: r.source, problems } : { stage: none, problems };
 }
 
 /**
- * Reads the stage folders under `root` and their stage.yaml files only, not the cluster files: the
- * stages (with their admission grants) when there is no problem, and every problem found. The
- * reconciler reads a revision's policy with this, in its own code, whatever that revision's code is.
+ * Reads the stage folders under `root` and their stage.yaml files only, not the cluster files (by
+ * the same file rules and limits as loadFleet): the stages (with their admission grants) when there
+ * is no problem, and every problem found. The reconciler reads a revision's policy with this, in its
+ * own code, whatever that revision's code is.
  */
 export async function loadStages(root: string): Promise<{ stages?: Stage[]; problems: Problem[] }> {
-  const st = await stat(root).catch(() => undefined);
-  if (!st?.isDirectory()) throw new FleetDirError(`clusters folder "${root}" does not exist or is not a folder`);
-  const problems: Problem[] = [];
+  const listed = listFleetFiles(root);
+  const problems: Problem[] = [...listed.problems];
   const stages: Stage[] = [];
-  const dirs = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
-  for (const name of dirs.map((e) => e.name).sort()) {
-    const dir = path.join(root, name);
-    const files = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && STAGE_FILES.includes(e.name)).map((e) => e.name).sort();
-    const r = await readStage(dir, name, files);
+  for (const files of listed.stages) {
+    const r = readStage(files);
     problems.push(...r.problems);
     stages.push(r.stage);
   }
   return problems.length ? { problems: sortProblems(dedupe(problems)) } : { stages, problems: [] };
-}
-
-async function readSource(file: string): Promise<{ source?: YamlSource; problems: Problem[] }> {
-  const bytes = await readFile(file);
-  return parseYamlSource(show(file), bytes);
 }
 
 function checkHeader(source: YamlSource, kind: string): Problem[] {
@@ -123,11 +103,11 @@ function checkHeader(source: YamlSource, kind: string): Problem[] {
   const doc = v as Record<string, unknown>;
   const out: Problem[] = [];
   if (doc.apiVersion !== CLUSTEROPS_API_VERSION) {
-    out.push(source.problem(['apiVersion'], doc.apiVersion === undefined ? `required; expected ${CLUSTEROPS_API_VERSION}` : `expected ${CLUSTEROPS_API_VERSION}, got ${JSON.stringify(doc.apiVersion)}`));
+    out.push(source.problem(['apiVersion'], doc.apiVersion === undefined ? `required; expected ${CLUSTEROPS_API_VERSION}` : `expected ${CLUSTEROPS_API_VERSION}, got ${quote(doc.apiVersion)}`));
   }
   if (doc.kind !== kind) {
     const hint = doc.kind === 'Stage' ? ' (a Stage belongs in stage.yaml)' : doc.kind === 'WorkloadCluster' ? ' (stage.yaml holds the Stage)' : '';
-    out.push(source.problem(['kind'], doc.kind === undefined ? `required; expected ${kind}` : `expected ${kind}, got ${JSON.stringify(doc.kind)}${hint}`));
+    out.push(source.problem(['kind'], doc.kind === undefined ? `required; expected ${kind}` : `expected ${kind}, got ${quote(doc.kind)}${hint}`));
   }
   return out;
 }
@@ -205,14 +185,16 @@ function zodProblems(issues: z.core.$ZodIssue[], source: YamlSource, problemAt?:
   const out: Problem[] = [];
   for (const iss of issues) {
     const p = iss.path as PropertyKey[];
+    const input = (iss as { input?: unknown }).input;
+    const odd = typeof input === 'number' && !Number.isFinite(input) ? nonFinite(input, source.written(p)) : '';
     if (iss.code === 'unrecognized_keys') {
-      for (const key of iss.keys) out.push(at([...p, key], `unknown field "${key}"`, { key: true }));
+      for (const key of iss.keys) out.push(at([...p, key], `unknown field ${quote(key)}`, { key: true }));
     } else if ((iss.code === 'invalid_type' || iss.code === 'invalid_value') && !exact(p).exact) {
       out.push(at(p, 'required field is missing'));
     } else if (iss.code === 'invalid_union' || iss.code === 'invalid_type') {
-      out.push(at(p, iss.code === 'invalid_type' ? `expected ${article(iss.expected)}${describe(iss.input)}` : iss.message));
+      out.push(at(p, iss.code === 'invalid_type' ? `expected ${article(iss.expected)}${odd || describe(input)}` : `${iss.message}${odd}`));
     } else {
-      out.push(at(p, iss.message));
+      out.push(at(p, `${iss.message}${odd}`));
     }
   }
   return out;
@@ -226,7 +208,14 @@ function describe(input: unknown): string {
   if (input === null) return ', got null';
   if (Array.isArray(input)) return ', got a list';
   if (typeof input === 'object') return ', got a mapping';
-  return `, got ${typeof input} ${JSON.stringify(input)}`;
+  return `, got ${typeof input} ${quote(input)}`;
+}
+
+/** What a YAML number that is not finite was: `.inf`, `.nan`, or a literal too large (`1e309`). */
+function nonFinite(n: number, written = String(n)): string {
+  if (Number.isNaN(n)) return `, got ${written}, which is not a number`;
+  const inf = n < 0 ? 'minus infinity' : 'infinity';
+  return /^[-+]?\.inf$/i.test(written) ? `, got ${written}, which is ${inf}` : `, got ${written}, which is too large for a number (${inf})`;
 }
 
 /** Stage defaults under a cluster's own spec: mappings merge, anything else the cluster sets wins. */
@@ -245,11 +234,6 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function at(file: string, message: string): Problem {
   return { file, line: 1, column: 1, path: '', message };
-}
-
-function show(p: string): string {
-  const rel = path.relative(process.cwd(), p);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
 
 function dedupe(problems: Problem[]): Problem[] {

@@ -1,3 +1,5 @@
+import { clip } from '../model/quote.js';
+
 /** One thing wrong with the declarations, pinned to the place a user must edit. */
 export interface Problem {
   file: string;
@@ -29,7 +31,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out ? `.${String(seg)}` : String(seg);
+    else out += out ? `.${clip(String(seg))}` : clip(String(seg));
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { ADDONS } from '../addons/catalog.js';
 import { cidrsOverlap, parseCidr } from './cidr.js';
 import { dns1123LabelError, dns1123SubdomainError, labelKeyError, labelValueError } from '../model/names.js';
 import { SUPPORTED_KUBERNETES_MINORS } from './supported-versions.js';
+import { quote } from '../model/quote.js';
 import { PROVIDERS, type Provider } from '../model/workload-cluster.js';
 
 /** Providers that place machines in a region of a cloud, and so need `region` and machine types. */
@@ -28,7 +29,7 @@ const kubernetesVersion = z
     if (ctx.value === undefined) {
       ctx.issues.push({ code: 'custom', input: ctx.value, message: 'required field is missing (set it here or in the stage defaults)' });
     } else if (!m) {
-      ctx.issues.push({ code: 'custom', input: ctx.value, message: `${JSON.stringify(ctx.value)} is not a Kubernetes version of the form vX.Y.Z (e.g. v1.33.4)` });
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: `${quote(ctx.value)} is not a Kubernetes version of the form vX.Y.Z (e.g. v1.33.4)` });
     } else if (!SUPPORTED_KUBERNETES_MINORS.includes(`${m[1]}.${m[2]}`)) {
       ctx.issues.push({
         code: 'custom',
@@ -44,14 +45,23 @@ const cidr = z.string().check((ctx) => {
   if ('error' in c) ctx.issues.push({ code: 'custom', input: ctx.value, message: c.error });
 });
 
-const replicas = z.number().int('must be a whole number').min(0, 'must be 0 or more');
+/** Largest value of the int32 fields replicas and autoscaling bounds become in Cluster API. */
+export const INT32_MAX = 2 ** 31 - 1;
+
+/** A whole number from `min` to INT32_MAX: what the API server accepts for a replica count. */
+const int32Count = (min: number, minMessage: string) =>
+  z.number().check((ctx) => {
+    const v = ctx.value;
+    const message = !Number.isInteger(v) ? 'must be a whole number' : v < min ? minMessage : v > INT32_MAX ? `must be at most ${INT32_MAX} (a 32-bit integer), got ${v}` : undefined;
+    if (message) ctx.issues.push({ code: 'custom', input: v, message });
+  });
+
+const replicas = int32Count(0, 'must be 0 or more');
 
 const nodePool = z.strictObject({
   name: dnsLabel,
   replicas: replicas.optional(),
-  autoscaling: z
-    .strictObject({ min: replicas, max: z.number().int('must be a whole number').min(1, 'must be at least 1') })
-    .optional(),
+  autoscaling: z.strictObject({ min: replicas, max: int32Count(1, 'must be at least 1') }).optional(),
   machineType: z.string().min(1).optional(),
   labels: labels.default({}),
   taints: z
@@ -165,7 +175,7 @@ export function crossFieldProblems(spec: unknown): FieldProblem[] {
     if (!isObj(pool)) return;
     if (typeof pool.name === 'string') {
       const first = seen.get(pool.name);
-      if (first !== undefined) add(['nodePools', i, 'name'], `duplicate node pool name "${pool.name}" (also nodePools[${first}])`);
+      if (first !== undefined) add(['nodePools', i, 'name'], `duplicate node pool name ${quote(pool.name)} (also nodePools[${first}])`);
       else seen.set(pool.name, i);
     }
     if (pool.replicas !== undefined && pool.autoscaling !== undefined) add(['nodePools', i], 'set either replicas or autoscaling, not both');
@@ -199,7 +209,7 @@ export function crossFieldProblems(spec: unknown): FieldProblem[] {
 /** Validates one add-on's settings against the catalog; returns the defaulted settings or the problems. */
 export function parseAddonSettings(name: string, settings: unknown): { settings: unknown } | { problems: FieldProblem[] } {
   const def = ADDONS.get(name);
-  if (!def) return { problems: [{ path: [], message: `unknown add-on "${name}"; the catalog has: ${[...ADDONS.keys()].join(', ')}` }] };
+  if (!def) return { problems: [{ path: [], message: `unknown add-on ${quote(name)}; the catalog has: ${[...ADDONS.keys()].join(', ')}` }] };
   const r = def.settings.safeParse(settings ?? {});
   if (r.success) return { settings: r.data };
   return { problems: r.error.issues.map((iss) => ({ path: iss.path as PropertyKey[], message: iss.message })) };

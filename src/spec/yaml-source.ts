@@ -1,4 +1,10 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { boundedCst } from './_cst-bounds.js';
+import { readBounded } from './_read-bounded.js';
+import { showPath, type FleetFile } from './fleet-files.js';
+import { duplicateKeys } from './_duplicate-keys.js';
+import { MAX_FILE_BYTES, tooLarge } from './limits.js';
+import { clip, quote } from '../model/quote.js';
 import type { Problem } from './problem.js';
 import { formatPath } from './problem.js';
 
@@ -9,14 +15,21 @@ export interface YamlSource {
   value: unknown;
   /** Position of the value at `path`; with `key`, of its key. Falls back to the nearest parent that exists. */
   locate(path: ReadonlyArray<PropertyKey>, opts?: { key?: boolean }): { line: number; column: number; exact: boolean };
+  /** The scalar at `path` as written in the file (`1e309`, `.inf`), or undefined when it is not a scalar there. */
+  written(path: ReadonlyArray<PropertyKey>): string | undefined;
   /** A Problem at `path`. */
   problem(path: ReadonlyArray<PropertyKey>, message: string, opts?: { key?: boolean }): Problem;
 }
 
-/** Reads one YAML document from `text`; returns the source, or the problems that stop it being read. */
+/**
+ * Reads one YAML document from `text`; returns the source, or the problems that stop it being read.
+ * Bounded: at most MAX_FILE_BYTES, MAX_DEPTH levels and MAX_ALIASES aliases, duplicate keys found
+ * in linear time; a file beyond a bound is a problem at its line, never an exception.
+ */
 export function parseYamlSource(file: string, text: string | Buffer): { source?: YamlSource; problems: Problem[] } {
   const at = (line: number, column: number, message: string): Problem => ({ file, line, column, path: '', message });
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  if (bytes.length > MAX_FILE_BYTES) return { problems: [at(1, 1, tooLarge(bytes.length))] };
   if (bytes.includes(0)) return { problems: [at(1, 1, 'not a text file (it contains NUL bytes); expected YAML')] };
   let str: string;
   try {
@@ -25,15 +38,18 @@ export function parseYamlSource(file: string, text: string | Buffer): { source?:
     return { problems: [at(1, 1, 'not valid UTF-8 text; expected YAML')] };
   }
   const lc = new LineCounter();
-  const docs = parseAllDocuments(str, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const pos = (offset: number) => lc.linePos(offset);
-  const all = Array.isArray(docs) ? docs : [docs];
+  const atOffset = (offset: number, message: string) => {
+    const { line, col } = pos(offset);
+    return at(line, col, message);
+  };
+  const { tokens, ...bounds } = boundedCst(str, lc);
+  if (bounds.broken) return { problems: [atOffset(bounds.broken.offset, bounds.broken.message)] };
+  // uniqueKeys is ours (duplicateKeys below): yaml's own check is quadratic in the keys of a mapping.
+  const all = [...new Composer({ uniqueKeys: false }).compose(tokens)];
   const problems: Problem[] = [];
   for (const d of all) {
-    for (const e of d.errors) {
-      const { line, col } = pos(e.pos[0]);
-      problems.push(at(line, col, `YAML syntax: ${firstLine(e.message)}`));
-    }
+    for (const e of d.errors) problems.push(atOffset(e.pos[0], `YAML syntax: ${clip(firstLine(e.message))}`));
   }
   if (problems.length) return { problems };
   const nonEmpty = all.filter((d) => d.contents !== null);
@@ -41,13 +57,33 @@ export function parseYamlSource(file: string, text: string | Buffer): { source?:
     return { problems: [at(1, 1, 'file is empty; a declaration file must hold exactly one document')] };
   }
   if (nonEmpty.length > 1) {
-    const { line, col } = pos(nonEmpty[1].range[0]);
-    return { problems: [at(line, col, 'more than one YAML document; a declaration file holds exactly one')] };
+    return { problems: [atOffset(nonEmpty[1].range[0], 'more than one YAML document; a declaration file holds exactly one')] };
   }
   const doc = nonEmpty[0] as Document.Parsed;
-  const value = doc.toJS({ maxAliasCount: 100 });
+  for (const d of duplicateKeys(doc.contents)) {
+    problems.push(atOffset(d.offset, `duplicate key ${quote(d.key)} (first at line ${pos(d.firstOffset).line})`));
+  }
+  if (problems.length) return { problems };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // `yaml` counts alias resolutions and throws past maxAliasCount: an exponential expansion.
+    const why = error instanceof Error ? error.message : String(error);
+    return { problems: [atOffset(bounds.firstAlias ?? 0, `YAML aliases expand too much (${clip(why)}); write the values out`)] };
+  }
 
-  const locate: YamlSource['locate'] = (path, opts = {}) => {
+  const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, seg: PropertyKey): Pair | undefined => {
+    let index = keyIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) if (isPair(p) && isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p);
+      keyIndex.set(map, index);
+    }
+    return index.get(String(seg));
+  };
+  const walk = (path: ReadonlyArray<PropertyKey>, opts: { key?: boolean }) => {
     let node: Node | null | undefined = doc.contents;
     let best = node?.range?.[0] ?? 0;
     let exact = true;
@@ -55,7 +91,7 @@ export function parseYamlSource(file: string, text: string | Buffer): { source?:
       const seg = path[i];
       const last = i === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+        const pair = pairOf(node, seg);
         if (!pair) { exact = false; break; }
         const keyNode = pair.key as Node;
         if (last && opts.key) { best = keyNode.range?.[0] ?? best; node = undefined; break; }
@@ -70,6 +106,10 @@ export function parseYamlSource(file: string, text: string | Buffer): { source?:
         break;
       }
     }
+    return { node, best, exact };
+  };
+  const locate: YamlSource['locate'] = (path, opts = {}) => {
+    const { best, exact } = walk(path, opts);
     const { line, col } = pos(best);
     return { line, column: col, exact };
   };
@@ -77,12 +117,23 @@ export function parseYamlSource(file: string, text: string | Buffer): { source?:
     file,
     value,
     locate,
+    written(path) {
+      const { node, exact } = walk(path, {});
+      return exact && isScalar(node) && typeof node.source === 'string' ? clip(node.source) : undefined;
+    },
     problem(path, message, opts) {
       const { line, column } = locate(path, opts);
       return { file, line, column, path: formatPath(path), message };
     },
   };
   return { source, problems: [] };
+}
+
+/** One listed file read within the size limit and parsed within the YAML limits. */
+export function readYamlSource(f: FleetFile): { source?: YamlSource; problems: Problem[] } {
+  const r = readBounded(f.read);
+  if ('error' in r) return { problems: [{ file: showPath(f.file), line: 1, column: 1, path: '', message: r.error }] };
+  return parseYamlSource(showPath(f.file), r.bytes);
 }
 
 function firstLine(s: string): string {

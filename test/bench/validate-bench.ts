@@ -3,15 +3,19 @@
  * through `loadFleet` (read, parse, validate with file:line positions) and then `synthFleet`, the
  * whole of `clusterops synth` but the writing. Also the wall time of `npx clusterops validate` on
  * the example fleet, which runs in pre-commit hooks and CI, against `node -e ''` as the floor of
- * starting Node at all. Run after `tsc`: `node dist/test/bench/validate-bench.js`.
+ * starting Node at all. Then the parsing bounds: 40k and 80k distinct keys through the loader
+ * against `yaml`'s own quadratic uniqueKeys check, and how long adversarial 1 MiB files block the
+ * event loop, in-process (loadFleet, the CLI) and through loadStagesOffLoop (the reconciler's worker).
+ * Run after `tsc`: `node dist/test/bench/validate-bench.js`.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { loadFleet } from '../../src/spec/load.js';
+import { loadStagesOffLoop } from '../../src/spec/read-off-loop.js';
 import { synthFleet } from '../../src/synth/synth.js';
 import { generatedFleet } from '../fixtures/fleets.js';
 
@@ -93,7 +97,81 @@ export async function runValidateBench(sizes: readonly number[] = SIZES): Promis
   const nodeFloorMs = wallMs(['-e', '']);
   const cliMs = wallMs(['bin/clusterops.js', 'validate', '--quiet']);
   process.stdout.write(`clusterops validate on the example fleet: ${cliMs.toFixed(0)} ms wall (median of 5); node -e '' floor ${nodeFloorMs.toFixed(0)} ms; ratio x${(cliMs / nodeFloorMs).toFixed(1)}\n`);
+  await runParseBoundsBench();
   return { rows, cliMs, nodeFloorMs };
+}
+
+const HEAD = 'apiVersion: clusterops.io/v1alpha1\nkind: WorkloadCluster\nmetadata:\n  name: a\n';
+const SPEC = 'spec:\n  provider: docker\n  kubernetesVersion: v1.34.2\n  controlPlane: {replicas: 1}\n  nodePools: []\n';
+/** A valid cluster with `n` distinct labels (short base-36 keys keep 80,000 of them under 1 MiB; a prefix letter, since `1e1` and `10` are the same key). */
+const labelsFile = (n: number) => `${HEAD}  labels:\n${Array.from({ length: n }, (_, i) => `    k${i.toString(36)}: v\n`).join('')}${SPEC}`;
+
+/** Files of close to 1 MiB (the size limit) that each cost the parser the most in its own way. */
+const ADVERSARIAL: Record<string, () => string> = {
+  '80k distinct keys': () => labelsFile(80_000),
+  '80k unknown fields (80k problems)': () => `${HEAD}${SPEC}${Array.from({ length: 80_000 }, (_, i) => `  k${i.toString(36)}: 1\n`).join('')}`,
+  '1 MiB of [ (nesting)': () => `${HEAD}${SPEC}  addons: ${'['.repeat(500_000)}${']'.repeat(500_000)}\n`,
+  '1 MiB string value': () => `${HEAD}${SPEC}  region: "${'x'.repeat(1024 * 1024 - 200)}"\n`,
+};
+
+/** Runs `fn` while a 1 ms timer watches the event loop; the longest gap between ticks is how long it blocked. */
+async function blockOf(fn: () => Promise<unknown>): Promise<{ wallMs: number; blockMs: number }> {
+  let last = performance.now();
+  let blockMs = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    blockMs = Math.max(blockMs, now - last);
+    last = now;
+  }, 1);
+  const t0 = performance.now();
+  await fn();
+  const wallMs = performance.now() - t0;
+  clearInterval(timer);
+  return { wallMs, blockMs: Math.max(blockMs, performance.now() - last) };
+}
+
+function oneFileFleet(text: string, file = 'a.yaml'): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'clusterops-bench-'));
+  mkdirSync(path.join(root, 's'));
+  writeFileSync(path.join(root, 's', file), text);
+  return root;
+}
+
+/** Prints the duplicate-key and adversarial-file numbers; see the module comment. */
+export async function runParseBoundsBench(): Promise<void> {
+  const f = (x: number) => `${x.toFixed(0)} ms`;
+  process.stdout.write(`\nduplicate-free keys: loadFleet (linear duplicate check) vs yaml's own uniqueKeys check (the baseline, quadratic)\n`);
+  for (const n of [40_000, 80_000]) {
+    const text = labelsFile(n);
+    const root = oneFileFleet(text);
+    try {
+      const t0 = performance.now();
+      const { problems } = await loadFleet(root);
+      const ours = performance.now() - t0;
+      if (problems.length) throw new Error(`${n} keys: ${problems[0].message}`);
+      const t1 = performance.now();
+      parseAllDocuments(text, { uniqueKeys: true });
+      const theirs = performance.now() - t1;
+      process.stdout.write(`  ${String(n).padStart(6)} keys (${(text.length / 1024).toFixed(0)} KiB): loadFleet ${f(ours)}, yaml uniqueKeys alone ${f(theirs)}\n`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+  process.stdout.write(`adversarial files near the 1 MiB limit: longest event-loop block (1 ms timer), in-process loadFleet vs loadStagesOffLoop (worker)\n`);
+  await loadStagesOffLoop(oneFileFleet(labelsFile(10))); // warm-up of the worker path
+  for (const [name, make] of Object.entries(ADVERSARIAL)) {
+    const root = oneFileFleet(make());
+    // The reconciler parses only stage.yaml itself (clusters are parsed by the revision's sandboxed synth).
+    const stageRoot = oneFileFleet(make(), 'stage.yaml');
+    try {
+      const inProcess = await blockOf(() => loadFleet(root));
+      const worker = await blockOf(() => loadStagesOffLoop(stageRoot));
+      process.stdout.write(`  ${name.padEnd(36)} loadFleet: ${f(inProcess.wallMs)} wall, blocks ${f(inProcess.blockMs)} | worker: ${f(worker.wallMs)} wall, blocks ${f(worker.blockMs)}\n`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(stageRoot, { recursive: true, force: true });
+    }
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runValidateBench();

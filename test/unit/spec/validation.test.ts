@@ -87,6 +87,36 @@ const cases: Array<{ rule: string; files: Record<string, string | Buffer>; expec
     expect: [['s/a.yaml', 10, 'spec.nodePools[0].replicas', /must be 0 or more/]],
   },
   {
+    rule: 'pool replicas beyond int32 (validated, then failed at apply)',
+    files: { 's/a.yaml': clusterYaml('a', DOCKER_SPEC.replace('replicas: 2}', 'replicas: 1e15}')) },
+    expect: [['s/a.yaml', 10, 'spec.nodePools[0].replicas', /must be at most 2147483647 \(a 32-bit integer\), got 1000000000000000$/]],
+  },
+  {
+    rule: 'autoscaling max beyond int32',
+    files: { 's/a.yaml': clusterYaml('a', DOCKER_SPEC.replace('replicas: 2}', 'autoscaling: {min: 1, max: 4294967296}}')) },
+    expect: [['s/a.yaml', 10, 'spec.nodePools[0].autoscaling.max', /must be at most 2147483647 \(a 32-bit integer\), got 4294967296$/]],
+  },
+  {
+    rule: 'a number too large for a float (1e309)',
+    files: { 's/a.yaml': clusterYaml('a', DOCKER_SPEC.replace('replicas: 2}', 'replicas: 1e309}')) },
+    expect: [['s/a.yaml', 10, 'spec.nodePools[0].replicas', /^expected a number, got 1e309, which is too large for a number \(infinity\)$/]],
+  },
+  {
+    rule: 'infinity',
+    files: { 's/a.yaml': clusterYaml('a', DOCKER_SPEC.replace('replicas: 2}', 'autoscaling: {min: 1, max: .inf}}')) },
+    expect: [['s/a.yaml', 10, 'spec.nodePools[0].autoscaling.max', /^expected a number, got .inf, which is infinity$/]],
+  },
+  {
+    rule: 'not a number',
+    files: { 's/a.yaml': clusterYaml('a', DOCKER_SPEC.replace('replicas: 2}', 'replicas: .nan}')) },
+    expect: [['s/a.yaml', 10, 'spec.nodePools[0].replicas', /^expected a number, got .nan, which is not a number$/]],
+  },
+  {
+    rule: 'control-plane replicas of infinity',
+    files: { 's/a.yaml': clusterYaml('a', DOCKER_SPEC.replace('replicas: 1}', 'replicas: -.inf}')) },
+    expect: [['s/a.yaml', 8, 'spec.controlPlane.replicas', /control-plane replicas must be 1, 3 or 5, got -.inf, which is minus infinity/]],
+  },
+  {
     rule: 'autoscaling min greater than max',
     files: { 's/a.yaml': clusterYaml('a', DOCKER_SPEC.replace('replicas: 2}', 'autoscaling: {min: 4, max: 2}}')) },
     expect: [['s/a.yaml', 10, 'spec.nodePools[0].autoscaling.min', /min 4 is greater than max 2/]],
