@@ -33,7 +33,7 @@ export interface DeclarationOptions {
   labels?: Record<string, string>;
   /** spec.addons. @default none */
   addons?: Record<string, unknown>;
-  /** @default false */
+  /** @default not written (the stage default, or false) */
   deletionProtection?: boolean;
   /** More spec fields, merged last (also invalid ones, to test errors). @default none */
   spec?: Record<string, unknown>;
@@ -66,7 +66,7 @@ function specOf(provider: Provider, options: DeclarationOptions): Record<string,
     nodePools: options.nodePools ?? [{ name: 'general', replicas: 1, ...typed }],
     network: { podCIDRs: ['192.168.0.0/16'], serviceCIDRs: ['10.128.0.0/12'] },
     ...(options.addons ? { addons: options.addons } : {}),
-    deletionProtection: options.deletionProtection ?? false,
+    ...(options.deletionProtection !== undefined ? { deletionProtection: options.deletionProtection } : {}),
     ...options.spec,
   };
 }

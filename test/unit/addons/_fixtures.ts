@@ -3,24 +3,16 @@ import type { z } from 'zod';
 import type { AddonDefinition } from '../../../src/addons/addon.js';
 import type { KubeObject } from '../../../src/model/manifest-set.js';
 import type { WorkloadCluster } from '../../../src/model/workload-cluster.js';
+import { nodePool, workloadCluster } from '../../../src/testing.js';
 
-/** A valid, hand-built workload cluster for add-on tests; `addons` lands in `spec.addons`. */
+/** A valid workload cluster for add-on tests (docker, one control-plane replica, two nodes); `addons` lands in `spec.addons`. */
 export function cluster(addons: Record<string, unknown> = {}): WorkloadCluster {
-  return {
-    name: 'payments-eu1',
+  return workloadCluster('payments-eu1', {
     stage: 'production',
+    provider: 'docker',
     labels: { team: 'payments' },
-    spec: {
-      provider: 'docker',
-      kubernetesVersion: 'v1.33.4',
-      controlPlane: { replicas: 1 },
-      nodePools: [{ name: 'general', replicas: 2, labels: {}, taints: [] }],
-      network: { podCIDRs: ['192.168.0.0/16'], serviceCIDRs: ['10.128.0.0/12'] },
-      addons,
-      deletionProtection: false,
-    },
-    source: { file: 'clusters/production/payments-eu1.yaml', line: 1, column: 1 },
-  };
+    spec: { controlPlane: { replicas: 1 }, nodePools: [nodePool({ replicas: 2 })], addons },
+  });
 }
 
 /** Parses `raw` with the add-on's schema and renders it into a fresh chart, the way the synth stage does. */

@@ -1,18 +1,13 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { writeFleet } from '../../../src/testing.js';
 
 /** Writes `files` (relative path -> content) into a new temporary clusters folder and returns it. */
-export function fleetDir(files: Record<string, string | Buffer>): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'clusterops-fleet-'));
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    writeFileSync(path.join(root, rel), content);
-  }
-  return root;
-}
+export const fleetDir = (files: Record<string, string | Buffer>): string => writeFleet(files);
 
-/** A valid WorkloadCluster document; `spec` lines are indented by the caller's template. */
+/**
+ * A WorkloadCluster document as raw text; `spec` lines are indented by the caller's template. For
+ * tests whose expected errors name lines and columns, where the exact layout matters (valid
+ * declarations elsewhere come from declarationYaml in src/testing.ts).
+ */
 export function clusterYaml(name: string, spec: string): string {
   return `apiVersion: clusterops.io/v1alpha1
 kind: WorkloadCluster

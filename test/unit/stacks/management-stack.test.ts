@@ -1,18 +1,11 @@
+import { declarationYaml } from '../../../src/testing.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clustersFolder, isWrappedSecret, runProgram, withoutSecrets, type ProgramRun, type Registration } from './_pulumi-run.js';
 
 const SECRET_TYPE = 'kubernetes:core/v1:Secret';
-const cluster = (name: string, extra = '') => `apiVersion: clusterops.io/v1alpha1
-kind: WorkloadCluster
-metadata:
-  name: ${name}
-spec:
-  provider: docker
-  kubernetesVersion: v1.33.4
-  controlPlane: {replicas: 3}
-  nodePools: [{name: general, replicas: 3}]
-  network: {podCIDRs: [192.168.0.0/16], serviceCIDRs: [10.128.0.0/12]}
-${extra}`;
+/** A valid docker cluster (3 control-plane replicas, one pool of 3); `extra` adds spec fields (also invalid ones). */
+const cluster = (name: string, extra: Record<string, unknown> = {}) =>
+  declarationYaml(name, { controlPlaneReplicas: 3, nodePools: [{ name: 'general', replicas: 3 }], spec: extra });
 
 /** production protects every cluster through its stage defaults; staging protects none. */
 const FLEET = {
@@ -196,7 +189,7 @@ describe('stacks/ program: stage filtering and refusals', () => {
   });
 
   it('fails with the loader problems, file:line first, when a declaration is invalid', async () => {
-    const dir = await clustersFolder({ ...FLEET, 'staging/broken.yaml': cluster('broken', 'bogus: 1\n') });
+    const dir = await clustersFolder({ ...FLEET, 'staging/broken.yaml': cluster('broken', { bogus: 1 }) });
     const run = await runProgram(dir, CONFIG, SECRET_KEYS);
     expect(run.error?.message).toMatch(/problem\(s\) in .*\n.*staging\/broken\.yaml:\d+:\d+: .*bogus/);
     expect(run.registrations.filter((r) => r.type === SECRET_TYPE)).toHaveLength(0);

@@ -1,3 +1,4 @@
+import { declarationYaml } from '../../../src/testing.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,17 +13,9 @@ import { previewCommand } from '../../../src/cli/commands/preview.js';
 import { clustersFolder } from './_pulumi-run.js';
 import { runCommand } from '../../_run-command.js';
 
-const cluster = (name: string, extra = '') => `apiVersion: clusterops.io/v1alpha1
-kind: WorkloadCluster
-metadata:
-  name: ${name}
-spec:
-  provider: docker
-  kubernetesVersion: v1.33.4
-  controlPlane: {replicas: 1}
-  nodePools: [{name: general, replicas: 1}]
-  network: {podCIDRs: [192.168.0.0/16], serviceCIDRs: [10.128.0.0/12]}
-${extra}`;
+/** A valid docker cluster (3 control-plane replicas, one pool of 3); `extra` adds spec fields (also invalid ones). */
+const cluster = (name: string, extra: Record<string, unknown> = {}) =>
+  declarationYaml(name, { controlPlaneReplicas: 3, nodePools: [{ name: 'general', replicas: 3 }], spec: extra });
 
 /** Runs a command as the CLI would, with PATH emptied so no pulumi binary can be found. */
 async function run(make: Parameters<typeof runCommand>[0], args: string[]) {
@@ -62,12 +55,12 @@ describe('clusterops preview and ci without a Pulumi engine', () => {
   });
 
   it('ci exits 1 on invalid declarations and lists each problem under its file', async () => {
-    const dir = await clustersFolder({ 'staging/a.yaml': cluster('a', 'bogus: true\n'), 'staging/b.yaml': cluster('b') });
+    const dir = await clustersFolder({ 'staging/a.yaml': cluster('a', { bogus: true }), 'staging/b.yaml': cluster('b') });
     const r = await run(ciCommand, ['--clusters', dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('**Declarations: 1 problem(s)');
-    expect(r.stdout).toMatch(/## `.*staging\/a\.yaml`\n\n- `.*staging\/a\.yaml:\d+:\d+: bogus: unknown field "bogus"`/);
-    expect(r.stderr).toMatch(/staging\/a\.yaml:\d+:\d+: bogus/);
+    expect(r.stdout).toMatch(/## `.*staging\/a\.yaml`\n\n- `.*staging\/a\.yaml:\d+:\d+: spec\.bogus: unknown field "bogus"`/);
+    expect(r.stderr).toMatch(/staging\/a\.yaml:\d+:\d+: spec\.bogus/);
   });
 });
 
