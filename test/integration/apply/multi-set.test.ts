@@ -45,7 +45,7 @@ describe('several sets at once', () => {
     const set = manifestSet(`test.${n}`, [namespace(n), configMap(n, 'a', { k: 'v' })]);
     const rm = manager(client);
     await rm.apply(set);
-    const result = await rm.wait(set.objects, { timeoutMs: 10_000, intervalMs: 100 });
+    const result = await rm.wait(set.objects, { timeoutMs: 120_000, intervalMs: 100 });
     expect(result).toMatchObject({ ok: true, outcome: 'Current' });
     const missing = await rm.wait([configMap(n, 'never', {})], { timeoutMs: 500, intervalMs: 100 });
     expect(missing.ok).toBe(false);

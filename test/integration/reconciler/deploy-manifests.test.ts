@@ -214,5 +214,5 @@ describe('clusterops deploy-manifests', () => {
     } finally {
       sa.close();
     }
-  }, 300_000);
+  });
 });

@@ -53,7 +53,7 @@ describe('npm start / clusterops dev', () => {
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     const t0 = Date.now();
     while (!out.includes('stop:')) {
-      if (Date.now() - t0 > 180_000) throw new Error(`no "where to look" output within 180 s:\n${out}\n${err.slice(-3000)}`);
+      if (Date.now() - t0 > 600_000) throw new Error(`no "where to look" output within 600 s:\n${out}\n${err.slice(-3000)}`);
       if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}:\n${out}\n${err.slice(-3000)}`);
       await sleep(200);
     }
@@ -72,7 +72,7 @@ describe('npm start / clusterops dev', () => {
           .request<{ items: Array<{ metadata: { namespace: string; name: string }; status?: { phase?: string } }> }>({ verb: 'list', method: 'GET', path: '/apis/clusterops.io/v1alpha1/workloadclusters' })
           .catch(() => ({ body: { items: [] } }));
         names = res.body.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort();
-        if (Date.now() - t1 > 120_000) throw new Error(`WorkloadClusters not there within 120 s (${names.join(', ')}):\n${err.slice(-3000)}`);
+        if (Date.now() - t1 > 600_000) throw new Error(`WorkloadClusters not there within 600 s (${names.join(', ')}):\n${err.slice(-3000)}`);
       }
     } finally {
       api.close();
@@ -89,5 +89,5 @@ describe('npm start / clusterops dev', () => {
     expect(err).not.toMatch(/^error:/m);
     for (let i = 0; i < 50 && processesMentioning(stateDir).length > 0; i++) await sleep(200);
     expect(processesMentioning(stateDir)).toEqual([]);
-  }, 400_000);
+  });
 });

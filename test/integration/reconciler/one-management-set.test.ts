@@ -64,5 +64,5 @@ describe('one management set for the reconciler and the CLI', () => {
       reconciler.close();
       client.close();
     }
-  }, 300_000);
+  });
 });

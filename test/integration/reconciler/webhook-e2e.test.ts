@@ -71,7 +71,7 @@ describe('POST /hooks/git on a running reconciler', () => {
       logger: silentLogger(),
     });
     await until(async () => (await revisionOf('a')) === first, 60_000);
-  }, 300_000);
+  });
   afterAll(async () => {
     await running?.stop();
     client?.close();
