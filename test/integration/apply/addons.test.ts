@@ -1,6 +1,7 @@
 // `clusterops apply --addons` / `diff --addons`: each cluster's add-on set is delivered into that
 // workload cluster (a second real control plane) through Secret `<cluster>-kubeconfig`, key `value`,
 // in the stage's namespace of the management cluster, as Cluster API writes it.
+import { declarationYaml } from '../../../src/testing.js';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,24 +16,7 @@ import { runCommand } from '../../_run-command.js';
 
 /** A WorkloadCluster declaration whose add-ons are one team namespace per name. */
 function cluster(name: string, teams: string[]): string {
-  return `apiVersion: clusterops.io/v1alpha1
-kind: WorkloadCluster
-metadata:
-  name: ${name}
-spec:
-  provider: docker
-  kubernetesVersion: v1.33.4
-  controlPlane: {replicas: 1}
-  nodePools:
-    - name: general
-      replicas: 1
-  network: {podCIDRs: [192.168.0.0/16], serviceCIDRs: [10.128.0.0/12]}
-  deletionProtection: false
-  addons:
-    team-namespaces:
-      teams:
-${teams.map((t) => `        - {name: ${t}, admins: [${t}-admins]}`).join('\n')}
-`;
+  return declarationYaml(name, { deletionProtection: false, addons: { 'team-namespaces': { teams: teams.map((t) => ({ name: t, admins: [`${t}-admins`] })) } } });
 }
 
 const run = runCommand;

@@ -1,3 +1,4 @@
+import { declarationYaml } from '../../../src/testing.js';
 import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,20 +9,7 @@ import { getObject, suiteClient, suiteKubeconfig, unique } from './_helpers.js';
 import { runCommand } from '../../_run-command.js';
 
 function cluster(name: string, replicas: number, deletionProtection: boolean): string {
-  return `apiVersion: clusterops.io/v1alpha1
-kind: WorkloadCluster
-metadata:
-  name: ${name}
-spec:
-  provider: docker
-  kubernetesVersion: v1.33.4
-  controlPlane: {replicas: 1}
-  nodePools:
-    - name: general
-      replicas: ${replicas}
-  network: {podCIDRs: [192.168.0.0/16], serviceCIDRs: [10.128.0.0/12]}
-  deletionProtection: ${deletionProtection}
-`;
+  return declarationYaml(name, { nodePools: [{ name: 'general', replicas }], deletionProtection });
 }
 
 const run = runCommand;

@@ -1,5 +1,6 @@
 // A git repository made in the test: declarations as JSON (valid YAML) under clusters/, and its own
 // tiny bin/clusterops.js that synthesizes them, so the reconciler runs each revision's own code.
+import { declaration as declarationOf } from '../../../src/testing.js';
 import { TestRepo } from '../../unit/reconciler/_git-repo.js';
 
 /** The revision's synth: one ConfigMap and one WorkloadCluster mirror per cluster in the stage namespace, add-on ConfigMaps per declared add-on. */
@@ -43,18 +44,9 @@ export function fakeSynth(labels: Record<string, string> = {}): string {
   return FAKE_SYNTH.replace('...LABELS', `...${JSON.stringify(labels)}`);
 }
 
-/** A declaration as JSON. */
+/** A declaration as JSON (valid YAML; the fake synth reads it with JSON.parse); `spec` overrides its fields. */
 export function declaration(name: string, spec: Record<string, unknown> = {}): string {
-  return `${JSON.stringify(
-    {
-      apiVersion: 'clusterops.io/v1alpha1',
-      kind: 'WorkloadCluster',
-      metadata: { name },
-      spec: { provider: 'docker', kubernetesVersion: 'v1.33.4', controlPlane: { replicas: 1 }, ...spec },
-    },
-    null,
-    2,
-  )}\n`;
+  return `${JSON.stringify(declarationOf(name, { spec }), null, 2)}\n`;
 }
 
 /**

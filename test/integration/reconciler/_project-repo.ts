@@ -3,6 +3,7 @@
 // with the real cdk8s charts. The compiled dist/ is committed too (transpiled once per test process,
 // type-only, like _ts-hooks.mjs), so the SynthRunner skips its TypeScript build; node_modules is
 // linked from this checkout (and reused by the SynthRunner through `seedInstallations: [PROJECT_ROOT]`).
+import { declarationYaml } from '../../../src/testing.js';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -50,21 +51,7 @@ function transpiledDist(): string {
 
 /** A declaration as YAML (docker, one control-plane replica, one node pool). */
 export function dockerCluster(name: string, extra: { kubernetesVersion?: string; replicas?: number; labels?: Record<string, string> } = {}): string {
-  return [
-    'apiVersion: clusterops.io/v1alpha1',
-    'kind: WorkloadCluster',
-    'metadata:',
-    `  name: ${name}`,
-    ...(extra.labels ? [`  labels: ${JSON.stringify(extra.labels)}`] : []),
-    'spec:',
-    '  provider: docker',
-    `  kubernetesVersion: ${extra.kubernetesVersion ?? 'v1.33.4'}`,
-    '  controlPlane: {replicas: 1}',
-    '  nodePools:',
-    `    - {name: general, replicas: ${extra.replicas ?? 1}}`,
-    '  network: {podCIDRs: [192.168.0.0/16], serviceCIDRs: [10.128.0.0/12]}',
-    '',
-  ].join('\n');
+  return declarationYaml(name, { kubernetesVersion: extra.kubernetesVersion, labels: extra.labels, nodePools: [{ name: 'general', replicas: extra.replicas ?? 1 }] });
 }
 
 /**
