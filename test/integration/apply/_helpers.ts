@@ -39,6 +39,28 @@ export function configMap(ns: string, name: string, data: Record<string, string>
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) }, data };
 }
 
+/** A namespaced CustomResourceDefinition of kind Widget (`widgets.<group>`, v1) whose objects have `spec.size`. */
+export function widgetCrd(group: string): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+        },
+      ],
+    },
+  };
+}
+
 /** A management-cluster ManifestSet. */
 export function manifestSet(id: string, objects: KubeObject[]): ManifestSet {
   return { id, target: { kind: 'management', stage: id }, objects };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeSet } from '../../../src/apply/change-set.js';
 import { GROUP_KINDS_ANNOTATION, Inventory, PART_OF_LABEL, TOOLING_ANNOTATION, APPLYSET_ID_LABEL } from '../../../src/apply/inventory.js';
 import type { KubeClient } from '../../../src/kube/client.js';
-import { configMap, getObject, manager, manifestSet, namespace, suiteClient, unique } from './_helpers.js';
+import { configMap, getObject, manager, manifestSet, namespace, suiteClient, unique, widgetCrd } from './_helpers.js';
 
 /** `Kind/name -> action` of every entry. */
 function actions(cs: ChangeSet): Record<string, string> {
@@ -106,24 +106,7 @@ describe('apply: create, unchanged, configure, prune', () => {
     const rm = manager(client);
     const ns = unique('crd');
     const group = `${ns}.example.com`;
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `widgets.${group}` },
-      spec: {
-        group,
-        scope: 'Namespaced',
-        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
-          },
-        ],
-      },
-    };
+    const crd = widgetCrd(group);
     const widget = { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1', namespace: ns }, spec: { size: 3 } };
     // Declared in the "wrong" order on purpose: the apply order table sorts it out.
     const set = manifestSet(`test.${ns}`, [widget, namespace(ns), crd]);

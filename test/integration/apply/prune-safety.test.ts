@@ -11,7 +11,7 @@ import { managementSetId } from '../../../src/model/manifest-set.js';
 import { synthFleet } from '../../../src/synth/synth.js';
 import { declarationYaml, fleetOf, workloadCluster, writeFleet } from '../../../src/testing.js';
 import { runCommand } from '../../_run-command.js';
-import { getObject, manager, suiteClient, suiteKubeconfig, unique } from './_helpers.js';
+import { getObject, manager, suiteClient, suiteKubeconfig, unique, widgetCrd } from './_helpers.js';
 
 type Entry = { action: string; kind: string; namespace: string; name: string; reason?: string };
 
@@ -108,17 +108,7 @@ describe('prune keeps what a protected cluster needs', () => {
 
   it('keeps a CustomResourceDefinition while objects of its kind exist outside the prune, deletes it with its last one', async () => {
     const group = `${unique('w')}.test.clusterops.io`;
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `widgets.${group}` },
-      spec: {
-        group,
-        scope: 'Namespaced',
-        names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-      },
-    };
+    const crd = widgetCrd(group);
     const ns = unique('crd');
     const widget = (name: string) => ({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name, namespace: ns } });
     const nsObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
