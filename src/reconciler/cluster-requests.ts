@@ -28,7 +28,7 @@ const clusterKey = (stage: string, name: string) => `${stage}/${name}`;
 
 /** The live WorkloadClusters' uids, suspension and reconcile requests. */
 export class ClusterRequests {
-  private readonly live = new Map<string, LiveCluster>();
+  private readonly live = new Map<string, LiveCluster & { namespace: string }>();
   /** Sets a reconcile request asks for, until a pass takes them. */
   readonly forced = new Set<string>();
 
@@ -59,7 +59,7 @@ export class ClusterRequests {
         this.forced.add(managementSetId(stage));
         this.forced.add(addonSetId(stage, item.metadata.name));
       }
-      this.live.set(key, { uid: item.metadata.uid, suspended: item.spec?.suspend === true || annotations[SUSPEND_ANNOTATION] === 'true', requestedAt });
+      this.live.set(key, { namespace: item.metadata.namespace, uid: item.metadata.uid, suspended: item.spec?.suspend === true || annotations[SUSPEND_ANNOTATION] === 'true', requestedAt });
     }
     for (const key of [...this.live.keys()]) if (!seen.has(key)) this.live.delete(key);
   }
@@ -67,6 +67,11 @@ export class ClusterRequests {
   /** Whether reconciling the cluster is suspended. */
   suspended(stage: string, cluster: string): boolean {
     return this.live.get(clusterKey(stage, cluster))?.suspended ?? false;
+  }
+
+  /** The live WorkloadClusters of a stage, as last read. */
+  clustersOf(stage: string): Array<{ namespace: string; name: string }> {
+    return [...this.live.entries()].filter(([key]) => key.startsWith(`${stage}/`)).map(([key, c]) => ({ namespace: c.namespace, name: key.slice(stage.length + 1) }));
   }
 
   /** The uid of the cluster's WorkloadCluster, when it was seen (Events attach to it). */

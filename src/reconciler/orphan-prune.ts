@@ -40,3 +40,15 @@ export async function pruneOrphanedSets(
   }
   return out;
 }
+
+/**
+ * The clusters of an orphaned stage that are still there after its prune, with why: the mirrors
+ * prune kept (and the reason), or, when the prune failed or was refused, every live one.
+ */
+export function leftOfOrphanedStage(stage: string, cs: ChangeSet, live: ReadonlyArray<{ name: string }>): Array<readonly [string, string]> {
+  if (cs.errors.length > 0) {
+    const why = cs.errors.map((e) => e.message).join('; ');
+    return live.map((c) => [c.name, `prune of stage ${stage} not done: ${why}`] as const);
+  }
+  return cs.entries.filter((e) => e.kind === 'WorkloadCluster' && e.action === 'skipped').map((e) => [e.name, e.reason ?? 'protected'] as const);
+}

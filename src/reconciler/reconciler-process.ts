@@ -135,7 +135,7 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
           !leading()
             ? { ready: true, message: 'standby: another replica leads' }
             : reconciler.hasSynced
-              ? { ready: true, message: `leading; revision ${reconciler.revision ?? '(none yet)'}` }
+              ? { ready: true, message: readinessMessage(reconciler.progress()) }
               : { ready: false, message: 'leading; first sync not finished' },
       })
     : undefined;
@@ -173,4 +173,11 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
       client.close();
     },
   };
+}
+
+/** The /readyz line of a leader: the newest good revision and how far it is applied, never a refused one as if applied. */
+export function readinessMessage(p: { revision?: string; applied: number; total: number; failing: string[] }): string {
+  if (!p.revision) return 'leading; no revision synthesized yet';
+  const head = `leading; revision ${p.revision}: ${p.applied}/${p.total} sets applied`;
+  return p.failing.length ? `${head}; failing: ${p.failing.slice(0, 3).join('; ')}${p.failing.length > 3 ? `; and ${p.failing.length - 3} more` : ''}` : head;
 }

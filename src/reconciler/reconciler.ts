@@ -13,12 +13,13 @@ import type { KubeApi } from '../kube/client.js';
 import { addonSetId, INVENTORY_NAMESPACE, managementSetId } from '../model/manifest-set.js';
 import { summarize } from './change-set-events.js';
 import { ClusterRequests } from './cluster-requests.js';
+import { clusterFacts } from './cluster-facts.js';
 import { clusterStatus, removedStatus } from './cluster-status.js';
 import type { DeclaredCluster } from './declared-clusters.js';
 import { EventRecorder } from './events.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import type { NotificationSink } from './notifier.js';
-import { pruneOrphanedSets } from './orphan-prune.js';
+import { leftOfOrphanedStage, pruneOrphanedSets } from './orphan-prune.js';
 import { Revisions, type GoodRevision, type RevisionSource, type Synthesizer } from './revisions.js';
 import { SetApplier } from './set-applier.js';
 import { StatusWriter, type WorkloadClusterStatus } from './status.js';
@@ -89,6 +90,8 @@ export class Reconciler {
   private lastFetchAt = 0;
   private lastDriftAt = 0;
   private passes = 0;
+  /** Orphaned management sets (stage no longer declared) whose prune failed or was refused, with the error. */
+  private readonly orphanErrors = new Map<string, string>();
   /** Sets a pass left undone because a newer revision pre-empted it, with the kind of pass they were due for. */
   private readonly carried = new Map<string, 'revision' | 'drift'>();
 
@@ -129,9 +132,17 @@ export class Reconciler {
     return this.passes > 0;
   }
 
-  /** The revision whose output is applied, if any. */
+  /** The newest revision that synthesized, if any (its sets may still be on their way, or failing: see progress()). */
   get revision(): string | undefined {
     return this.revisions.good?.revision;
+  }
+
+  /** How far the newest good revision is applied: sets at it, all sets, and the failing ones with their first error line. */
+  progress(): { revision?: string; applied: number; total: number; failing: string[] } {
+    const targets = [...this.targets.entries()];
+    const failing = targets.filter(([, t]) => t.lastError).map(([id, t]) => `${id}: ${t.lastError!.split('\n')[0].slice(0, 200)}`);
+    failing.push(...[...this.orphanErrors.entries()].map(([id, e]) => `${id}: ${e.split('\n')[0].slice(0, 200)}`));
+    return { revision: this.revisions.good?.revision, applied: targets.filter(([, t]) => inSync(t)).length, total: targets.length, failing };
   }
 
   /** Starts the loop; it runs until `signal` aborts (the leader lease is lost) or stop() is called. */
@@ -293,6 +304,17 @@ export class Reconciler {
       const errors = cs.errors.map((e) => e.message);
       this.o.metrics.recordApply(set, 'revision', 0, cs, 0);
       if (errors.length > 0) this.o.metrics.recordFailure('prune', set);
+      if (errors.length > 0) this.orphanErrors.set(set, summarize(errors));
+      else this.orphanErrors.delete(set);
+      // The stage's clusters are no longer declared: what is left of them says so, and why it is left.
+      const stage = set.slice('management.'.length);
+      await Promise.all(
+        leftOfOrphanedStage(stage, cs, this.requests.clustersOf(stage)).map(([name, reason]) =>
+          this.status.write({ namespace: stage, name }, removedStatus(reason)).catch((error: unknown) => {
+            this.logger.warn({ cluster: name, err: error instanceof Error ? error.message : String(error) }, 'could not write status');
+          }),
+        ),
+      );
       this.logger.info({ set, ...cs.counts(), errors: errors.length ? summarize(errors) : undefined }, 'stage no longer declared; pruned its set');
       result.applied.push({ set, errors, counts: cs.counts() });
     }
@@ -305,7 +327,7 @@ export class Reconciler {
     const writes: Array<{ key: { namespace: string; name: string }; cluster: string; status: WorkloadClusterStatus }> = [];
     for (const c of good.clusters) {
       if (stage !== undefined && c.stage !== stage) continue;
-      const status = this.statusOf(c, good);
+      const status = clusterStatus(clusterFacts(c, good, this.targets, this.revisions, this.requests));
       if (status.revision) this.o.metrics.setAppliedRevision(c.stage, c.name, status.revision);
       writes.push({ key: c, cluster: c.name, status });
     }
@@ -328,20 +350,4 @@ export class Reconciler {
     );
   }
 
-  /** The facts of one cluster, from its stage's management set and its own add-on set, and its status from them. */
-  private statusOf(c: DeclaredCluster, good: GoodRevision): WorkloadClusterStatus {
-    const mgmt = this.targets.get(managementSetId(c.stage));
-    const addons = this.targets.get(addonSetId(c.stage, c.name));
-    const facts = (t: Target | undefined) =>
-      t && { inSync: inSync(t), lastError: t.lastError, appliedRevision: t.appliedRevision, appliedAt: t.appliedAt, counts: t.lastCounts };
-    return clusterStatus({
-      goodRevision: good.revision,
-      lastFetched: this.revisions.lastFetched,
-      suspended: this.requests.suspended(c.stage, c.name),
-      fetchError: this.revisions.fetchError,
-      rejected: this.revisions.rejected,
-      management: facts(mgmt),
-      addons: addons && { ...facts(addons)!, waiting: addons.waiting, health: addons.health },
-    });
-  }
 }

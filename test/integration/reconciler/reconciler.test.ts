@@ -10,7 +10,7 @@ import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
 import { Reconciler } from '../../../src/reconciler/reconciler.js';
 import { SynthRunner } from '../../../src/reconciler/synth-runner.js';
 import { getObject, suiteClient } from '../apply/_helpers.js';
-import { declaration, fakeSynth, fleetRepo } from './_fleet-repo.js';
+import { declaration, fakeSynth, fleetRepo, stageFile } from './_fleet-repo.js';
 
 const dirs: string[] = [];
 function tempDir(prefix: string): string {
@@ -157,5 +157,19 @@ describe('reconciler against a real control plane and a real git repository', ()
     const skipped = events.find((e) => e.reason === 'Skipped' && e.involvedObject.name === 'cluster-b');
     expect(skipped?.message).toContain('deletion protection');
     expect(events.some((e) => (e.reason === 'Created' || e.reason === 'Configured') && e.involvedObject.kind === 'WorkloadCluster')).toBe(true);
+  });
+
+  it('a stage removed whole without --allow-mass-prune: nothing deleted, its clusters say Removed with the refusal', async () => {
+    repo.git('rm', '-r', '--quiet', `clusters/${stage}`);
+    repo.write(`clusters/${stage}-next/e.yaml`, declaration('e'));
+    repo.write(`clusters/${stage}-next/stage.yaml`, stageFile(`${stage}-next`));
+    repo.commit('move the stage');
+    const r = await reconciler.runOnce();
+    const orphan = r.applied.find((x) => x.set === `management.${stage}`)!;
+    expect(orphan.errors.join('\n')).toMatch(/mass prune|--allow-mass-prune/i);
+    expect(await cm('c')).toBeDefined();
+    const c = await wc('c');
+    expect(c?.status.phase).toBe('Removed');
+    expect(condition(c, 'Ready').message).toMatch(/prune of stage .* not done: .*allow-mass-prune/);
   });
 });
