@@ -1,6 +1,7 @@
 # The clusterops reconciler image: this repository's CLI, run as `clusterops reconcile` in the
 # management cluster (manifests: `clusterops deploy-manifests`). git fetches the fleet repository;
-# node and npm synthesize each revision with that revision's own code.
+# node and npm synthesize each revision with that revision's own code, in a bubblewrap sandbox
+# (a user namespace: the pod must allow unprivileged user namespaces, or run with --insecure-synth).
 
 # Build: compile the TypeScript with the dev dependencies.
 FROM node:20-slim AS build
@@ -15,7 +16,7 @@ RUN npx tsc -p tsconfig.json --outDir dist --rootDir . --declaration false --sou
 # Runtime: production dependencies, the compiled CLI, git, and an unprivileged user.
 FROM node:20-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git ca-certificates openssh-client \
+    && apt-get install -y --no-install-recommends git ca-certificates openssh-client bubblewrap \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 10001 clusterops \
     && useradd --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin clusterops

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { Redactor } from './redact.js';
 
 /** Paths whose values are never written, wherever they appear in a log record. */
 export const REDACTED_PATHS = [
@@ -17,14 +18,20 @@ export const REDACTED_PATHS = [
   '*.value',
 ];
 
-/** The reconciler's logger: pino JSON lines on stderr (or `destination`), with credential paths redacted. */
-export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
+/**
+ * The reconciler's logger: pino JSON lines on stderr (or `destination`), with credential paths
+ * redacted, and each line passed through `redactor` (credential shapes and the literal secrets the
+ * process holds, wherever they appear: messages, error texts, child output).
+ */
+export function createLogger(options: { level?: string; destination?: DestinationStream; redactor?: Redactor } = {}): Logger {
+  const redactor = options.redactor ?? new Redactor();
   return pino(
     {
       name: 'clusterops',
       level: options.level ?? process.env.CLUSTEROPS_LOG_LEVEL ?? 'info',
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
+      hooks: { streamWrite: (line) => redactor.redact(line) },
     },
     options.destination ?? pino.destination({ fd: 2, sync: false }),
   );

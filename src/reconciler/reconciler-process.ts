@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
@@ -10,6 +12,8 @@ import { LeaderElector } from './leader-election.js';
 import { ReconcilerMetrics } from './metrics.js';
 import { Notifier } from './notifier.js';
 import { Reconciler, type PassResult } from './reconciler.js';
+import { Redactor } from './redact.js';
+import { Sandbox, SandboxUnavailableError } from './sandbox.js';
 import { startServer, type RunningServer } from './server.js';
 import { SynthRunner } from './synth-runner.js';
 
@@ -38,6 +42,10 @@ export interface ReconcilerProcessOptions {
   notifyUrl?: string;
   /** Installations whose node_modules a revision with the same lockfile may reuse. */
   seedInstallations?: string[];
+  /** Run each revision's code without the sandbox (where bubblewrap cannot make one). @default false */
+  insecureSynth?: boolean;
+  /** Receives every secret the process holds; give the same one to `createLogger`. @default a new one */
+  redactor?: Redactor;
   logger: Logger;
 }
 
@@ -71,7 +79,48 @@ async function readSecretFile(file: string): Promise<Buffer> {
   return trimmed;
 }
 
-function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: ReconcilerMetrics, notifier?: Notifier): Reconciler {
+/**
+ * Counts the secrets the reconciler holds among `redactor`'s, so that no log line, Event or status
+ * repeats them: the user credentials of every kubeconfig user (token, key, password, token and key
+ * files), the webhook secret, the credentials in the repository URL and secret-named environment variables.
+ */
+export function holdSecrets(redactor: Redactor, held: { repo: string; kubeconfig?: KubeConfig; webhookSecret?: Buffer }): Redactor {
+  redactor.addUrlCredentials(held.repo).addEnvironment(process.env).add(held.webhookSecret);
+  const readable = (file: unknown) => {
+    try {
+      return typeof file === 'string' ? readFileSync(file, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  for (const user of held.kubeconfig?.getUsers() ?? []) {
+    redactor.add(user.token).add(user.password).add(user.keyData).add(readable(user.keyFile));
+    if (user.keyData) redactor.add(Buffer.from(user.keyData, 'base64'));
+    const config = (user.authProvider as { config?: Record<string, unknown> } | undefined)?.config ?? {};
+    for (const [k, v] of Object.entries(config)) if (typeof v === 'string') redactor.add(/file$/i.test(k) ? readable(v) : v);
+  }
+  return redactor;
+}
+
+/** The sandbox for revisions' code, probed once; without one the reconciler does not start unless told `insecureSynth`. */
+async function synthSandbox(options: ReconcilerProcessOptions): Promise<Sandbox> {
+  try {
+    return await Sandbox.probe();
+  } catch (error) {
+    if (!(error instanceof SandboxUnavailableError)) throw error;
+    if (options.insecureSynth) {
+      options.logger.warn({ reason: error.message }, 'synthesizing revisions WITHOUT a sandbox (--insecure-synth): a commit can read what this process can');
+      return Sandbox.insecure();
+    }
+    throw new Error(
+      `cannot sandbox the revisions' code: ${error.message}. A commit's code would run next to the cluster credentials; ` +
+        'run where bubblewrap can create namespaces (in a container: allow user namespaces, or give the synth container CAP_SYS_ADMIN), ' +
+        'or pass --insecure-synth to run it unsandboxed',
+    );
+  }
+}
+
+function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: ReconcilerMetrics, sandbox: Sandbox, redactor: Redactor, notifier?: Notifier): Reconciler {
   return new Reconciler({
     notifier,
     source: new GitSource({ url: options.repo, branch: options.branch, dir: path.join(options.cacheDir, 'git') }),
@@ -81,6 +130,8 @@ function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: R
       timeoutMs: options.synthTimeoutMs,
       maxOldSpaceMb: options.synthMaxOldSpaceMb,
       seedInstallations: options.seedInstallations,
+      sandbox,
+      redactor,
     }),
     api: client,
     logger: options.logger,
@@ -94,10 +145,13 @@ function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: R
 
 /** Runs one pass (fetch, synth, apply, prune, status) without leader election; for `--once`. */
 export async function reconcileOnce(options: ReconcilerProcessOptions): Promise<PassResult> {
-  const client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: options.kubeconfig, context: options.context }));
+  const sandbox = await synthSandbox(options);
+  const kubeconfig = loadKubeconfig({ path: options.kubeconfig, context: options.context });
+  const redactor = holdSecrets(options.redactor ?? new Redactor(), { repo: options.repo, kubeconfig });
+  const client = await KubeClient.fromKubeConfig(kubeconfig);
   const metrics = new ReconcilerMetrics({ defaultMetrics: false });
   const notifier = options.notifyUrl ? new Notifier({ url: options.notifyUrl, logger: options.logger }) : undefined;
-  const reconciler = parts(options, client, metrics, notifier);
+  const reconciler = parts(options, client, metrics, sandbox, redactor, notifier);
   try {
     return await reconciler.runOnce();
   } finally {
@@ -113,12 +167,15 @@ export async function reconcileOnce(options: ReconcilerProcessOptions): Promise<
  */
 export async function startReconcilerProcess(options: ReconcilerProcessOptions): Promise<ReconcilerProcess> {
   const log = options.logger;
-  const client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: options.kubeconfig, context: options.context }));
+  const sandbox = await synthSandbox(options);
+  const webhookSecret = options.webhookSecretFile ? await readSecretFile(options.webhookSecretFile) : undefined;
+  const kubeconfig = loadKubeconfig({ path: options.kubeconfig, context: options.context });
+  const redactor = holdSecrets(options.redactor ?? new Redactor(), { repo: options.repo, kubeconfig, webhookSecret });
+  const client = await KubeClient.fromKubeConfig(kubeconfig);
   const metrics = new ReconcilerMetrics();
   const notifier = options.notifyUrl ? new Notifier({ url: options.notifyUrl, logger: log }) : undefined;
-  const reconciler = parts(options, client, metrics, notifier);
+  const reconciler = parts(options, client, metrics, sandbox, redactor, notifier);
   const identity = `${process.env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`;
-  const webhookSecret = options.webhookSecretFile ? await readSecretFile(options.webhookSecretFile) : undefined;
   let elector: LeaderElector | undefined;
   const leading = () => !elector || elector.isLeader;
 
@@ -156,7 +213,7 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
     metrics.leader.set(1);
     reconciler.start();
   }
-  log.info({ repo: new GitSource({ url: options.repo, dir: options.cacheDir }).displayUrl, branch: options.branch ?? '(default)', identity, listen: server?.url }, 'reconciler started');
+  log.info({ repo: new GitSource({ url: options.repo, dir: options.cacheDir }).displayUrl, branch: options.branch ?? '(default)', identity, listen: server?.url, synthSandbox: sandbox.kind }, 'reconciler started');
 
   return {
     reconciler,

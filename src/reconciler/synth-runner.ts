@@ -1,22 +1,42 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, open, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, open, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { parseAllDocuments } from 'yaml';
-import { targetOfSetId, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
+import type { ManifestSet } from '../model/manifest-set.js';
+import { runChild, type ChildResult } from './_run-child.js';
+import { hashTree, sha256 } from './_tree-hash.js';
+import { excerpt, Redactor } from './redact.js';
+import { limitHit, Sandbox, type SandboxLimits } from './sandbox.js';
+import { SynthError } from './synth-error.js';
+import { missingInterface, readManifestSets, SYNTH_SETS_ARGS } from './synth-output.js';
+
+export { SynthError, type SynthPhase } from './synth-error.js';
 
 /** Limits and places of a SynthRunner. */
 export interface SynthRunnerOptions {
   /** Folder for installed dependencies (per lockfile), builds (per source) and scratch space. */
   cacheDir: string;
-  /** Time allowed for the synth child process. @default 120000 */
+  /** Time allowed for the synth child process (its CPU-time limit too). @default 120000 */
   timeoutMs?: number;
   /** Time allowed for `npm ci` and for the TypeScript build, each. @default 600000 */
   installTimeoutMs?: number;
-  /** V8 heap limit of the synth child, in MiB (`--max-old-space-size`). @default 1024 */
+  /** V8 heap limit of the synth and build children, in MiB (`--max-old-space-size`). @default 1024 */
   maxOldSpaceMb?: number;
+  /**
+   * Address space of each sandboxed process, in MiB (RLIMIT_AS): Buffers and native memory count,
+   * not only the heap. Node 20 reserves ~0.8 GiB at start; tsc of this repository runs in 2 GiB.
+   * @default 3072
+   */
+  addressSpaceMb?: number;
+  /** Largest synth output (and any file a sandboxed child writes), in MiB. @default 64 */
+  maxOutputMb?: number;
+  /**
+   * Where a revision's code runs (synth and its TypeScript build).
+   * @default `Sandbox.probe()` on first use; a revision is rejected when no sandbox can be made
+   */
+  sandbox?: Sandbox;
+  /** Secrets to keep out of every message built from child output. @default credential shapes only */
+  redactor?: Redactor;
   /** @default process.execPath */
   node?: string;
   /** @default `npm` */
@@ -30,21 +50,6 @@ export interface SynthRunnerOptions {
   logger: Logger;
 }
 
-/** Which step of turning a revision into manifests failed. */
-export type SynthPhase = 'install' | 'build' | 'synth' | 'output';
-
-/** A revision could not be synthesized; `message` is what a person needs (validation problems with file:line). */
-export class SynthError extends Error {
-  override name = 'SynthError';
-
-  constructor(
-    readonly phase: SynthPhase,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Manifests of one revision. */
 export interface SynthResult {
   sets: ManifestSet[];
@@ -52,133 +57,72 @@ export interface SynthResult {
   timings: Partial<Record<'install' | 'build' | 'synth', number>>;
 }
 
-/** Header line the `synth -o -` output puts before each ManifestSet. */
-const SET_HEADER = /^# clusterops manifest set: (\S+)\s*$/;
+/** Environment variables `npm ci` may see (it runs none of the revision's code); cluster and cloud credentials are left out. */
+const NPM_ENV = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'HOME', 'npm_config_registry', 'npm_config_cache', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
 
-/** Parses the `clusterops synth -o -` output: a header line per set, then its objects as YAML documents. */
-export function parseSynthOutput(text: string): ManifestSet[] {
-  const sets: ManifestSet[] = [];
-  let current: { id: string; lines: string[] } | undefined;
-  const flush = () => {
-    if (!current) return;
-    const objects: KubeObject[] = [];
-    for (const doc of parseAllDocuments(current.lines.join('\n'))) {
-      if (doc.errors.length > 0) throw new SynthError('output', `${current.id}: the synth output is not valid YAML: ${doc.errors[0].message}`);
-      const value = doc.toJS() as KubeObject | null;
-      if (value === null || value === undefined) continue;
-      if (typeof value !== 'object' || !value.apiVersion || !value.kind || !value.metadata?.name) {
-        throw new SynthError('output', `${current.id}: the synth output holds something that is not a Kubernetes object`);
-      }
-      objects.push(value);
-    }
-    const target = targetOfSetId(current.id);
-    if (!target) throw new SynthError('output', `unknown ManifestSet id ${JSON.stringify(current.id)} in the synth output`);
-    sets.push({ id: current.id, target, objects });
-  };
-  for (const line of text.split('\n')) {
-    const m = SET_HEADER.exec(line);
-    if (m) {
-      flush();
-      current = { id: m[1], lines: [] };
-    } else if (current) {
-      current.lines.push(line);
-    } else if (line.trim() !== '' && !line.startsWith('#')) {
-      throw new SynthError('output', 'the synth output does not start with a ManifestSet header');
-    }
-  }
-  flush();
-  return sets;
-}
-
-/** Environment variables a child may see; everything else (cluster and cloud credentials) is left out. */
-const SAFE_ENV = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'SystemRoot'];
-/** What npm needs besides: its configuration and proxies. */
-const NPM_ENV = ['HOME', 'npm_config_registry', 'npm_config_cache', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'];
-
-function pickEnv(names: string[], extra: Record<string, string>): NodeJS.ProcessEnv {
+function pickEnv(names: string[]): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const n of names) if (process.env[n] !== undefined) env[n] = process.env[n];
-  return { ...env, ...extra };
+  return env;
 }
 
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  stderr: string;
-  stdout: string;
-}
-
-/** Runs a program in its own process group, killing the whole group at the deadline. */
-function runChild(
-  file: string,
-  args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; stdoutFd?: number },
-): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    const keep = (acc: string, chunk: Buffer) => (acc + chunk.toString('utf8')).slice(-64 * 1024);
-    child.stderr?.on('data', (c: Buffer) => (stderr = keep(stderr, c)));
-    child.stdout?.on('data', (c: Buffer) => (stdout = keep(stdout, c)));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    }, options.timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, timedOut, stderr, stdout });
-    });
-  });
-}
-
-function sha256(...parts: Array<string | Buffer>): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p).update('\0');
-  return h.digest('hex');
-}
-
-async function hashTree(root: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  const entries = await readdir(path.join(root, rel), { withFileTypes: true });
-  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const p = path.join(rel, e.name);
-    if (e.isDirectory()) out.push(...(await hashTree(root, p)));
-    else if (e.isFile()) out.push(`${p} ${sha256(await readFile(path.join(root, p)))}`);
-  }
-  return out;
-}
-
-function lastLines(text: string, n: number): string {
-  return text.trim().split('\n').filter(Boolean).slice(-n).join('\n');
+/** The whole environment of a sandboxed child: nothing of the reconciler's. */
+function sandboxEnv(heapMb: number, extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C.UTF-8', NODE_OPTIONS: `--max-old-space-size=${heapMb}`, ...extra };
 }
 
 /**
  * Turns a checked-out revision into ManifestSets with that revision's own code: installs its
  * dependencies once per lockfile (`npm ci --ignore-scripts`, cached and linked into each checkout),
- * compiles its TypeScript once per source tree, then runs its `bin/clusterops.js synth` in a child
- * process with a time limit, a heap limit and an environment without cluster credentials.
+ * compiles its TypeScript once per source tree, then runs its `bin/clusterops.js synth --format
+ * sets-json`. The build and the synth run the revision's code, so both run in the Sandbox, with no
+ * way to the reconciler's secrets; what they print reaches messages only bounded and redacted.
  */
 export class SynthRunner {
   private readonly inFlight = new Map<string, Promise<string>>();
   private seeds: Map<string, string> | undefined;
+  private sandboxReady: Promise<Sandbox> | undefined;
+  private readonly redactor: Redactor;
 
-  constructor(private readonly options: SynthRunnerOptions) {}
+  constructor(private readonly options: SynthRunnerOptions) {
+    this.redactor = options.redactor ?? new Redactor();
+    if (options.sandbox) this.sandboxReady = Promise.resolve(options.sandbox);
+  }
+
+  /** The sandbox, probed once when none was given. */
+  private sandbox(): Promise<Sandbox> {
+    this.sandboxReady ??= Sandbox.probe({ node: this.options.node }).catch((error: unknown) => {
+      this.sandboxReady = undefined;
+      throw new SynthError('synth', `no sandbox for the revision's code: ${(error as Error).message}`);
+    });
+    return this.sandboxReady;
+  }
+
+  private limits(timeoutMs: number): SandboxLimits {
+    return { addressSpaceMb: this.options.addressSpaceMb ?? 3072, cpuSeconds: Math.ceil(timeoutMs / 1000), fileSizeMb: this.options.maxOutputMb ?? 64 };
+  }
+
+  /** A bounded, redacted excerpt of child output, for a message. */
+  private excerpt(text: string, maxLines = 30): string {
+    return excerpt(text, this.redactor, { maxLines }) || '(no output)';
+  }
+
+  /** Why a sandboxed child failed, in words, naming the limit it ran into. */
+  private failure(what: string, r: ChildResult, timeoutMs: number, output: string): string {
+    const limits = this.limits(timeoutMs);
+    switch (limitHit(r)) {
+      case 'time':
+        return `${what} did not finish within ${timeoutMs} ms`;
+      case 'cpu':
+        return `${what} used up its CPU-time limit (${limits.cpuSeconds} s)`;
+      case 'file-size':
+        return `${what} wrote more than its output limit (${limits.fileSizeMb} MiB)`;
+      case 'memory':
+        return `${what} ran out of memory (limit: ${limits.addressSpaceMb} MiB of address space, ${this.options.maxOldSpaceMb ?? 1024} MiB of heap):\n${this.excerpt(output)}`;
+      default:
+        return `${what} ${r.signal ? `was killed by ${r.signal}` : `exited with ${r.code}`}:\n${this.excerpt(output)}`;
+    }
+  }
 
   /** Synthesizes the revision checked out in `checkout`. */
   async synth(checkout: string): Promise<SynthResult> {
@@ -200,7 +144,7 @@ export class SynthRunner {
   }
 
   private get cacheDir(): string {
-    return this.options.cacheDir;
+    return path.resolve(this.options.cacheDir);
   }
 
   private async seedByLock(): Promise<Map<string, string>> {
@@ -222,7 +166,8 @@ export class SynthRunner {
     const modules = await this.once(`deps:${lockHash}`, () => this.install(checkout, lockHash));
     const link = path.join(checkout, 'node_modules');
     await rm(link, { recursive: true, force: true });
-    await symlink(modules, link, 'dir');
+    // Straight to the real folder: the sandbox shows that one folder, read-only, at its own path.
+    await symlink(await realpath(modules), link, 'dir');
     return lockHash;
   }
 
@@ -248,10 +193,10 @@ export class SynthRunner {
       const r = await runChild(
         this.options.npm ?? 'npm',
         ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
-        { cwd: scratch, env: pickEnv([...SAFE_ENV, ...NPM_ENV], {}), timeoutMs: this.options.installTimeoutMs ?? 600_000 },
+        { cwd: scratch, env: pickEnv(NPM_ENV), timeoutMs: this.options.installTimeoutMs ?? 600_000 },
       );
       if (r.timedOut) throw new SynthError('install', `npm ci timed out after ${this.options.installTimeoutMs ?? 600_000} ms`);
-      if (r.code !== 0) throw new SynthError('install', `npm ci failed:\n${lastLines(r.stderr, 15)}`);
+      if (r.code !== 0) throw new SynthError('install', `npm ci failed:\n${this.excerpt(r.stderr, 15)}`);
       await writeFile(path.join(scratch, '.complete'), 'npm ci\n');
       await rm(entry, { recursive: true, force: true });
       await rename(scratch, entry);
@@ -280,64 +225,96 @@ export class SynthRunner {
     if (existsSync(path.join(this.cacheDir, 'builds', key, '.complete'))) return cached;
     const tsc = path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc');
     if (!existsSync(tsc)) throw new SynthError('build', 'this revision has a tsconfig.json but typescript is not among its dependencies');
-    const config = path.join(checkout, '.clusterops-build.tsconfig.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        extends: './tsconfig.json',
-        include: ['src/**/*.ts'],
-        exclude: ['src/**/*.test.ts'],
-        compilerOptions: { outDir: './dist', noEmit: false, sourceMap: false, declaration: false, incremental: false },
-      }),
-    );
-    const r = await runChild(this.options.node ?? process.execPath, [tsc, '-p', config], {
-      cwd: checkout,
-      env: pickEnv(SAFE_ENV, { HOME: await this.emptyHome() }),
-      timeoutMs: this.options.installTimeoutMs ?? 600_000,
-    });
-    if (r.timedOut) throw new SynthError('build', 'the TypeScript build timed out');
-    if (r.code !== 0) throw new SynthError('build', `this revision does not compile:\n${lastLines(r.stdout || r.stderr, 20)}`);
-    const target = path.join(this.cacheDir, 'builds', key);
-    await rm(target, { recursive: true, force: true });
-    await mkdir(target, { recursive: true });
-    await cp(path.join(checkout, 'dist'), cached, { recursive: true });
-    await writeFile(path.join(target, '.complete'), '');
-    return cached;
+    const sandbox = await this.sandbox();
+    await sandbox.giveReadable(checkout);
+    const work = await this.scratch('build-');
+    try {
+      // tsc runs the revision's tsconfig (plugins, paths): it writes only into a scratch folder the sandbox may write.
+      const outDir = path.join(work, 'dist');
+      await mkdir(outDir);
+      await sandbox.giveWritable(outDir);
+      const config = path.join(checkout, '.clusterops-build.tsconfig.json');
+      await writeFile(
+        config,
+        JSON.stringify({
+          extends: './tsconfig.json',
+          include: ['src/**/*.ts'],
+          exclude: ['src/**/*.test.ts'],
+          compilerOptions: { outDir, noEmit: false, sourceMap: false, declaration: false, incremental: false },
+        }),
+      );
+      const timeoutMs = this.options.installTimeoutMs ?? 600_000;
+      const r = await sandbox.run({
+        argv: [this.options.node ?? process.execPath, tsc, '-p', config],
+        cwd: checkout,
+        readOnly: await this.dependencies(checkout),
+        writable: [outDir],
+        env: sandboxEnv(this.options.maxOldSpaceMb ?? 1024),
+        limits: this.limits(timeoutMs),
+        timeoutMs,
+      });
+      if (r.code !== 0) {
+        throw new SynthError('build', limitHit(r) ? this.failure('the TypeScript build', r, timeoutMs, r.stderr) : `this revision does not compile:\n${this.excerpt(r.stdout || r.stderr, 20)}`);
+      }
+      const target = path.join(this.cacheDir, 'builds', key);
+      await rm(target, { recursive: true, force: true });
+      await mkdir(target, { recursive: true });
+      await cp(outDir, cached, { recursive: true });
+      await writeFile(path.join(target, '.complete'), '');
+      return cached;
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }
 
   private async runSynth(checkout: string): Promise<ManifestSet[]> {
-    const scratch = path.join(this.cacheDir, 'scratch');
-    await mkdir(scratch, { recursive: true });
-    const dir = await mkdtemp(path.join(scratch, 'synth-'));
-    const outFile = path.join(dir, 'manifests.yaml');
+    const sandbox = await this.sandbox();
+    await sandbox.giveReadable(checkout);
+    // The output file is opened here and handed over as stdout: the child never sees its folder.
+    const dir = await this.scratch('synth-');
+    const outFile = path.join(dir, 'manifest-sets.json');
     const timeoutMs = this.options.timeoutMs ?? 120_000;
+    const maxBytes = (this.options.maxOutputMb ?? 64) * 1024 * 1024;
     try {
       const out = await open(outFile, 'w');
-      let r: ChildResult;
+      let r;
       try {
-        r = await runChild(
-          this.options.node ?? process.execPath,
-          [`--max-old-space-size=${this.options.maxOldSpaceMb ?? 1024}`, path.join('bin', 'clusterops.js'), 'synth', '--clusters', 'clusters', '-o', '-'],
-          { cwd: checkout, env: pickEnv(SAFE_ENV, { HOME: await this.emptyHome(), TMPDIR: dir, NODE_ENV: 'production' }), timeoutMs, stdoutFd: out.fd },
-        );
+        r = await sandbox.run({
+          argv: [this.options.node ?? process.execPath, path.join('bin', 'clusterops.js'), ...SYNTH_SETS_ARGS],
+          cwd: checkout,
+          readOnly: await this.dependencies(checkout),
+          env: sandboxEnv(this.options.maxOldSpaceMb ?? 1024, { NODE_ENV: 'production' }),
+          limits: this.limits(timeoutMs),
+          timeoutMs,
+          stdoutFd: out.fd,
+        });
       } finally {
         await out.close();
       }
-      if (r.timedOut) throw new SynthError('synth', `synth did not finish within ${timeoutMs} ms`);
-      if (r.code !== 0) {
-        const why = r.signal ? `was killed by ${r.signal} (out of memory?)` : `exited with ${r.code}`;
-        throw new SynthError('synth', `synth ${why}:\n${lastLines(r.stderr, 30) || '(no output)'}`);
+      if (r.code !== 0) throw new SynthError('synth', missingInterface(r.stderr) ?? this.failure('synth', r, timeoutMs, r.stderr));
+      const size = (await stat(outFile)).size;
+      if (size > maxBytes) throw new SynthError('output', `the synth output is ${size} bytes, more than the limit of ${maxBytes}`);
+      try {
+        return readManifestSets(await readFile(outFile, 'utf8'));
+      } catch (error) {
+        throw error instanceof SynthError ? new SynthError(error.phase, this.excerpt(error.message, 10)) : error;
       }
-      return parseSynthOutput(await readFile(outFile, 'utf8'));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  private async emptyHome(): Promise<string> {
-    const home = path.join(this.cacheDir, 'home');
-    await mkdir(home, { recursive: true });
-    return home;
+  /** What the sandbox shows of a checkout's dependencies: the real folder its node_modules links to. */
+  private async dependencies(checkout: string): Promise<string[]> {
+    const modules = await realpath(path.join(checkout, 'node_modules')).catch(() => undefined);
+    return modules && !modules.startsWith(`${checkout}${path.sep}`) ? [modules] : [];
+  }
+
+  /** A new folder under the cache's scratch space. */
+  private async scratch(prefix: string): Promise<string> {
+    const scratch = path.join(this.cacheDir, 'scratch');
+    await mkdir(scratch, { recursive: true });
+    return mkdtemp(path.join(scratch, prefix));
   }
 
   /** Runs `make` at most once at a time per key; later callers share the result. */

@@ -11,6 +11,7 @@ const PARTS: Record<string, () => Promise<unknown>> = {
   synth: async () => runSynthBench(),
   apply: async () => (await import('./apply-bench.js')).runApplyBench(),
   reconciler: async () => (await import('./reconciler-bench.js')).runReconcilerBench(),
+  sandbox: async () => (await import('./sandbox-bench.js')).runSandboxBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

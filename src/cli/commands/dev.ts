@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { ControlPlane } from '../../controlplane/control-plane.js';
 import { installClusterApiCrds } from '../../controlplane/crds.js';
 import { createLogger } from '../../reconciler/logger.js';
+import { Redactor } from '../../reconciler/redact.js';
 import { parseDuration, startReconcilerProcess } from '../../reconciler/reconciler-process.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
@@ -28,7 +29,8 @@ export function devCommand(ctx: CommandContext = defaultContext): Command {
     .option('--state-dir <dir>', 'folder for the control plane and the reconciler cache', '.clusterops/dev')
     .option('--listen <addr>', 'address of /metrics, /healthz, /readyz and /hooks/git', '127.0.0.1:8080')
     .option('--interval <duration>', 'how often to look for new commits', '5s')
-    .action(async (flags: { stateDir: string; listen: string; interval: string }) => {
+    .option('--insecure-synth', "run each revision's code without the sandbox, where bubblewrap cannot make one")
+    .action(async (flags: { stateDir: string; listen: string; interval: string; insecureSynth?: boolean }) => {
       const root = await git(process.cwd(), 'rev-parse', '--show-toplevel');
       const branch = await git(root, 'rev-parse', '--abbrev-ref', 'HEAD');
       if (branch === 'HEAD') throw new UsageError('HEAD is detached; check out a branch so clusterops dev knows which commits to follow');
@@ -40,6 +42,7 @@ export function devCommand(ctx: CommandContext = defaultContext): Command {
       }
       const stateDir = path.resolve(flags.stateDir);
       const say = (line: string) => ctx.stderr.write(`${line}\n`);
+      const redactor = new Redactor();
       const controlPlane = await ControlPlane.start({ stateDir: path.join(stateDir, 'management'), progress: say });
       try {
         await installClusterApiCrds(controlPlane.kubeconfigPath, { progress: say });
@@ -52,7 +55,9 @@ export function devCommand(ctx: CommandContext = defaultContext): Command {
           listen: flags.listen,
           leaderElection: false,
           seedInstallations: [root],
-          logger: createLogger({ level: process.env.CLUSTEROPS_LOG_LEVEL ?? 'info' }),
+          insecureSynth: flags.insecureSynth,
+          redactor,
+          logger: createLogger({ level: process.env.CLUSTEROPS_LOG_LEVEL ?? 'info', redactor }),
         });
         const lines = [
           '',

@@ -1,35 +1,12 @@
 import { Command } from 'commander';
 import { createLogger } from '../../reconciler/logger.js';
-import { parseDuration, reconcileOnce, startReconcilerProcess } from '../../reconciler/reconciler-process.js';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { Redactor } from '../../reconciler/redact.js';
+import { reconcileOnce, startReconcilerProcess } from '../../reconciler/reconciler-process.js';
+import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
+import { reconcileOptions, type ReconcileFlags } from './_reconcile-flags.js';
 
 const defaultContext: CommandContext = { stdout: process.stdout, stderr: process.stderr, exit: (code) => void (process.exitCode = code) };
-
-interface ReconcileFlags {
-  repo: string;
-  branch?: string;
-  kubeconfig?: string;
-  context?: string;
-  once?: boolean;
-  interval: string;
-  driftInterval?: string;
-  listen: string;
-  webhookSecretFile?: string;
-  cacheDir: string;
-  leaderElect: boolean;
-  concurrency: string;
-  allowMassPrune?: boolean;
-  notifyUrl?: string;
-}
-
-function duration(text: string, flag: string): number {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    throw new UsageError(`${flag}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
 
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -62,27 +39,11 @@ export function reconcileCommand(ctx: CommandContext = defaultContext): Command 
     .option('--concurrency <n>', 'ManifestSets reconciled at once', '4')
     .option('--notify-url <url>', 'URL that receives a JSON POST when a cluster or the source fails and when it recovers')
     .option('--allow-mass-prune', 'let prune delete more than half of a set (e.g. to remove a whole stage)')
+    .option('--insecure-synth', "run each revision's code without the sandbox, where bubblewrap cannot make one (a commit can then read this process's credentials)")
     .action(async (flags: ReconcileFlags) => {
-      const logger = createLogger();
-      const concurrency = Number(flags.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a positive integer');
-      if (flags.notifyUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(flags.notifyUrl)) throw new UsageError('--notify-url must be an http(s) URL');
-      const options = {
-        repo: flags.repo,
-        branch: flags.branch,
-        kubeconfig: flags.kubeconfig,
-        context: flags.context,
-        cacheDir: flags.cacheDir,
-        pollIntervalMs: duration(flags.interval, '--interval'),
-        driftIntervalMs: flags.driftInterval ? duration(flags.driftInterval, '--drift-interval') : undefined,
-        listen: flags.listen,
-        webhookSecretFile: flags.webhookSecretFile,
-        leaderElection: flags.leaderElect,
-        concurrency,
-        allowMassPrune: flags.allowMassPrune,
-        notifyUrl: flags.notifyUrl,
-        logger,
-      };
+      const redactor = new Redactor();
+      const logger = createLogger({ redactor });
+      const options = reconcileOptions(flags, logger, redactor);
       if (flags.once) {
         const result = await reconcileOnce(options);
         const failed = result.applied.filter((a) => a.errors.length > 0);

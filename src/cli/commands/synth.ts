@@ -1,7 +1,8 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { manifestSetsDocument } from '../../model/manifest-sets-document.js';
 import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 
 /** `clusterops synth`: writes the Cluster API and add-on manifests, byte-identical across runs. */
@@ -10,7 +11,13 @@ export function synthCommand(ctx: CommandContext): Command {
     .description('write the manifests for every cluster: to stdout (-o -), or one folder per stage and cluster (-o DIR)')
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
     .option('-o, --output <dir|->', 'folder to write, or - for stdout', '-')
-    .action(async (opts: { clusters: string; output: string }) => {
+    .addOption(
+      new Option('--format <format>', 'yaml, or sets-json: one clusterops.io/manifest-sets/v1 JSON document (the reconciler reads it)')
+        .choices(['yaml', 'sets-json'])
+        .default('yaml'),
+    )
+    .action(async (opts: { clusters: string; output: string; format: 'yaml' | 'sets-json' }) => {
+      if (opts.format === 'sets-json' && opts.output !== '-') throw new UsageError('--format sets-json writes to stdout only (-o -)');
       const { fleet, problems } = await loadFleet(opts.clusters);
       for (const p of problems) ctx.stderr.write(`${formatProblem(p)}\n`);
       if (!fleet) return ctx.exit(ExitCode.failed);
@@ -18,7 +25,9 @@ export function synthCommand(ctx: CommandContext): Command {
       const { synthFleet } = await import('../../synth/synth.js');
       const { toYaml, writeManifestSets } = await import('../../synth/serialize.js');
       const sets = synthFleet(fleet);
-      if (opts.output === '-') {
+      if (opts.format === 'sets-json') {
+        ctx.stdout.write(`${JSON.stringify(manifestSetsDocument(sets))}\n`);
+      } else if (opts.output === '-') {
         for (const set of sets) ctx.stdout.write(`# clusterops manifest set: ${set.id}\n${toYaml(set.objects)}`);
       } else {
         const files = await writeManifestSets(sets, opts.output);

@@ -33,10 +33,8 @@ for (const stage of readdirSync(root).sort()) {
   out.push({ id: 'management.' + stage, objects }, ...addonSets);
 }
 if (failed) process.exit(1);
-for (const set of out) {
-  process.stdout.write('# clusterops manifest set: ' + set.id + '\\n');
-  process.stdout.write(set.objects.map((o) => JSON.stringify(o)).join('\\n---\\n') + '\\n');
-}
+const target = (id) => { const [kind, stage, cluster] = id.split('.'); return kind === 'management' ? { kind, stage } : { kind: 'workload', stage, cluster }; };
+process.stdout.write(JSON.stringify({ apiVersion: 'clusterops.io/manifest-sets/v1', sets: out.map((set) => ({ ...set, target: target(set.id) })) }) + '\\n');
 `;
 
 /** The synth script with extra labels on every cluster ConfigMap (a change to the revision's code). */

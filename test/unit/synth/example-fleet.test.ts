@@ -1,8 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { synthCommand } from '../../../src/cli/commands/synth.js';
+import { readManifestSets } from '../../../src/reconciler/synth-output.js';
 import { loadFleet } from '../../../src/spec/load.js';
 import { toYaml } from '../../../src/synth/serialize.js';
 import { synthFleet } from '../../../src/synth/synth.js';
+import { runCommand } from '../../_run-command.js';
 
 const GOLDEN = new URL('../../fixtures/golden/example-fleet.yaml', import.meta.url);
 
@@ -20,6 +23,14 @@ describe('the example fleet in clusters/', () => {
     const out = await exampleOutput();
     if (process.env.UPDATE_GOLDEN) writeFileSync(GOLDEN, out);
     expect(out).toBe(readFileSync(GOLDEN, 'utf8'));
+  });
+
+  it('speaks manifest-sets/v1 to the reconciler: `synth --format sets-json` reads back as the very sets synth built', async () => {
+    const { fleet } = await loadFleet('clusters');
+    const run = await runCommand(synthCommand, ['--clusters', 'clusters', '--format', 'sets-json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).apiVersion).toBe('clusterops.io/manifest-sets/v1');
+    expect(readManifestSets(run.stdout)).toEqual(JSON.parse(JSON.stringify(synthFleet(fleet!))));
   });
 
   it('synthesizes the same bytes twice', async () => {

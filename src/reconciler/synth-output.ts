@@ -1,0 +1,79 @@
+import { targetOfSetId, type KubeObject, type ManifestSet, type ManifestTarget } from '../model/manifest-set.js';
+import { MANIFEST_SETS_API_VERSION } from '../model/manifest-sets-document.js';
+import { SynthError } from './synth-error.js';
+
+/** The arguments that ask a revision's clusterops for its ManifestSets as data. */
+export const SYNTH_SETS_ARGS = ['synth', '--clusters', 'clusters', '--format', 'sets-json', '-o', '-'];
+
+const NO_INTERFACE = `this revision's clusterops does not offer ${MANIFEST_SETS_API_VERSION}`;
+const UPGRADE = 'the reconciler reads only that; bring the revision\'s src/ and bin/ up to a clusterops that writes it';
+
+/** The message for a child that does not know `--format sets-json` (an older clusterops), from its stderr; undefined otherwise. */
+export function missingInterface(stderr: string): string | undefined {
+  return /unknown option '--format'|unknown command 'synth'|error: option '--format <[^>]*>' argument 'sets-json' is invalid/.test(stderr)
+    ? `${NO_INTERFACE} (its synth has no --format sets-json); ${UPGRADE}`
+    : undefined;
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+function sameTarget(given: unknown, expected: ManifestTarget): boolean {
+  const g = given as Partial<Record<'kind' | 'stage' | 'cluster', unknown>> | null;
+  if (typeof g !== 'object' || g === null || g.kind !== expected.kind || g.stage !== expected.stage) return false;
+  return expected.kind === 'workload' ? g.cluster === expected.cluster : g.cluster === undefined;
+}
+
+function isKubeObject(value: unknown): value is KubeObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const o = value as Partial<KubeObject>;
+  return (
+    typeof o.apiVersion === 'string' &&
+    typeof o.kind === 'string' &&
+    typeof o.metadata === 'object' &&
+    o.metadata !== null &&
+    typeof o.metadata.name === 'string' &&
+    (o.metadata.namespace === undefined || typeof o.metadata.namespace === 'string')
+  );
+}
+
+/**
+ * The ManifestSets of a `synth --format sets-json` document, checked: the schema version, each
+ * set's id and its target (which must agree), no id twice, and that every object is a Kubernetes object.
+ */
+export function readManifestSets(text: string): ManifestSet[] {
+  if (text.trimStart().startsWith('#') || !text.trimStart().startsWith('{')) {
+    throw new SynthError('output', `${NO_INTERFACE} (it wrote text, not a JSON document); ${UPGRADE}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new SynthError('output', `the synth output is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
+  }
+  const d = doc as { apiVersion?: unknown; sets?: unknown };
+  if (typeof doc !== 'object' || doc === null || d.apiVersion !== MANIFEST_SETS_API_VERSION) {
+    throw new SynthError('output', `${NO_INTERFACE}: it speaks ${describe(d?.apiVersion)}; ${UPGRADE}`);
+  }
+  if (!Array.isArray(d.sets)) throw new SynthError('output', 'the synth output has no list of sets');
+  const seen = new Set<string>();
+  return d.sets.map((raw: unknown, i: number): ManifestSet => {
+    const s = raw as { id?: unknown; target?: unknown; objects?: unknown };
+    const where = `sets[${i}]`;
+    if (typeof s !== 'object' || s === null || typeof s.id !== 'string') throw new SynthError('output', `${where}: a set needs a string id`);
+    const target = targetOfSetId(s.id);
+    if (!target) throw new SynthError('output', `${where}: unknown ManifestSet id ${describe(s.id)}`);
+    if (!sameTarget(s.target, target)) {
+      throw new SynthError('output', `${where} (${s.id}): target ${describe(s.target)} does not match its id (${describe(target)})`);
+    }
+    if (seen.has(s.id)) throw new SynthError('output', `${where}: ManifestSet ${s.id} appears twice`);
+    seen.add(s.id);
+    if (!Array.isArray(s.objects)) throw new SynthError('output', `${where} (${s.id}): objects must be a list`);
+    s.objects.forEach((o: unknown, j: number) => {
+      if (!isKubeObject(o)) throw new SynthError('output', `${where}.objects[${j}] (${s.id}): not a Kubernetes object (apiVersion, kind and metadata.name): ${describe(o)}`);
+    });
+    return { id: s.id, target, objects: s.objects as KubeObject[] };
+  });
+}

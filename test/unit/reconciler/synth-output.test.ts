@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { MANIFEST_SETS_API_VERSION } from '../../../src/model/manifest-sets-document.js';
+import { missingInterface, readManifestSets } from '../../../src/reconciler/synth-output.js';
+import { SynthError } from '../../../src/reconciler/synth-error.js';
+
+const doc = (sets: unknown, apiVersion: unknown = MANIFEST_SETS_API_VERSION) => JSON.stringify({ apiVersion, sets });
+const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } };
+
+describe('readManifestSets', () => {
+  it('reads the sets with their targets', () => {
+    const sets = readManifestSets(
+      doc([
+        { id: 'management.prod', target: { kind: 'management', stage: 'prod' }, objects: [ns] },
+        { id: 'addons.prod.a', target: { stage: 'prod', cluster: 'a', kind: 'workload' }, objects: [] },
+      ]),
+    );
+    expect(sets).toEqual([
+      { id: 'management.prod', target: { kind: 'management', stage: 'prod' }, objects: [ns] },
+      { id: 'addons.prod.a', target: { kind: 'workload', stage: 'prod', cluster: 'a' }, objects: [] },
+    ]);
+  });
+
+  it('says so when the revision speaks another version, or the old text output', () => {
+    expect(() => readManifestSets(doc([], 'clusterops.io/manifest-sets/v2'))).toThrow(
+      /this revision's clusterops does not offer clusterops.io\/manifest-sets\/v1: it speaks "clusterops.io\/manifest-sets\/v2"/,
+    );
+    expect(() => readManifestSets('# clusterops manifest set: management.prod\napiVersion: v1\n')).toThrow(/does not offer clusterops.io\/manifest-sets\/v1 \(it wrote text/);
+    expect(missingInterface("error: unknown option '--format'\n")).toMatch(/does not offer clusterops.io\/manifest-sets\/v1 \(its synth has no --format sets-json\)/);
+    expect(missingInterface('clusters/a.yaml:1: bad')).toBeUndefined();
+  });
+
+  it('refuses a document of the wrong shape, naming the place', () => {
+    const bad: Array<[unknown[] | Record<string, unknown>, RegExp]> = [
+      [{}, /no list of sets/],
+      [[{ id: 'weird', target: {}, objects: [] }], /sets\[0\]: unknown ManifestSet id "weird"/],
+      [[{ id: 'management.prod', target: { kind: 'management', stage: 'other' }, objects: [] }], /does not match its id/],
+      [[{ id: 'management.prod', target: { kind: 'management', stage: 'prod' }, objects: [ns] }, { id: 'management.prod', target: { kind: 'management', stage: 'prod' }, objects: [] }], /sets\[1\]: ManifestSet management.prod appears twice/],
+      [[{ id: 'management.prod', target: { kind: 'management', stage: 'prod' }, objects: [ns, ['a list']] }], /sets\[0\].objects\[1\] \(management.prod\): not a Kubernetes object/],
+      [[{ id: 'management.prod', target: { kind: 'management', stage: 'prod' }, objects: [{ ...ns, metadata: { name: 'x', namespace: 3 } }] }], /not a Kubernetes object/],
+    ];
+    for (const [sets, message] of bad) {
+      const text = Array.isArray(sets) ? doc(sets) : JSON.stringify({ apiVersion: MANIFEST_SETS_API_VERSION, ...sets });
+      expect(() => readManifestSets(text)).toThrow(SynthError);
+      expect(() => readManifestSets(text)).toThrow(message);
+    }
+    expect(() => readManifestSets('{"apiVersion": ')).toThrow(/not valid JSON/);
+  });
+});
