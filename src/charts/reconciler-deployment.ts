@@ -85,6 +85,12 @@ export const NAMESPACE_RULES: readonly PolicyRule[] = [
 
 const WEBHOOK_MOUNT = '/etc/clusterops/webhook';
 const CACHE_MOUNT = '/var/cache/clusterops';
+/** Where the reconciler container gets its ServiceAccount token (the standard in-cluster path). */
+const TOKEN_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** The folder both containers share: it holds the synth server's socket, nothing else. */
+const SOCKET_MOUNT = '/run/clusterops';
+/** The synth container's own dependencies, builds and unpacked revisions. */
+const SYNTH_CACHE_MOUNT = '/var/cache/clusterops-synth';
 
 /** The reconciler's deployment manifests; objects come out in the order a first apply needs them. */
 export class ReconcilerDeploymentChart extends Chart {
@@ -136,6 +142,7 @@ export class ReconcilerDeploymentChart extends Chart {
       '--listen', `:${HTTP_PORT}`,
       '--webhook-secret-file', `${WEBHOOK_MOUNT}/secret`,
       '--cache-dir', CACHE_MOUNT,
+      '--synth-socket', `${SOCKET_MOUNT}/synth.sock`,
       ...(props.notifyUrl ? ['--notify-url', props.notifyUrl] : []),
     ];
     const probe = (path: string, periodSeconds: number) => ({
@@ -157,6 +164,9 @@ export class ReconcilerDeploymentChart extends Chart {
           metadata: { labels: appLabels },
           spec: {
             serviceAccountName: RECONCILER_NAME,
+            // No container gets the token by default: only the reconciler mounts it (projected, below);
+            // the synth container, which runs each revision's code, has no credential at all.
+            automountServiceAccountToken: false,
             terminationGracePeriodSeconds: 30,
             securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
             affinity: {
@@ -191,13 +201,52 @@ export class ReconcilerDeploymentChart extends Chart {
                   capabilities: { drop: ['ALL'] },
                 },
                 volumeMounts: [
+                  { name: 'token', mountPath: TOKEN_MOUNT, readOnly: true },
                   { name: 'webhook', mountPath: WEBHOOK_MOUNT, readOnly: true },
                   { name: 'cache', mountPath: CACHE_MOUNT },
+                  { name: 'socket', mountPath: SOCKET_MOUNT },
                   { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+              {
+                // The repo-server half: each revision's tree comes over the socket, nothing else is shared.
+                name: 'synth',
+                image: props.image,
+                command: ['node', 'bin/clusterops.js'],
+                args: ['synth-server', '--socket', `${SOCKET_MOUNT}/synth.sock`, '--cache-dir', SYNTH_CACHE_MOUNT, '--no-sandbox'],
+                env: [
+                  { name: 'HOME', value: '/tmp' },
+                  { name: 'TMPDIR', value: '/tmp' },
+                ],
+                // The synth child of a revision gets up to 1 GiB of heap (src/reconciler/synth-runner.ts).
+                resources: { requests: { cpu: '250m', memory: '384Mi' }, limits: { memory: '1536Mi' } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  runAsNonRoot: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+                volumeMounts: [
+                  { name: 'synth-cache', mountPath: SYNTH_CACHE_MOUNT },
+                  { name: 'socket', mountPath: SOCKET_MOUNT },
+                  { name: 'synth-tmp', mountPath: '/tmp' },
                 ],
               },
             ],
             volumes: [
+              {
+                name: 'token',
+                projected: {
+                  sources: [
+                    { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+                    { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+                    { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+                  ],
+                },
+              },
+              { name: 'socket', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+              { name: 'synth-cache', emptyDir: { sizeLimit: '4Gi' } },
+              { name: 'synth-tmp', emptyDir: { sizeLimit: '1Gi' } },
               { name: 'webhook', secret: { secretName: WEBHOOK_SECRET_NAME, items: [{ key: 'secret', path: 'secret' }] } },
               { name: 'cache', emptyDir: { sizeLimit: '4Gi' } },
               { name: 'tmp', emptyDir: { sizeLimit: '1Gi' } },

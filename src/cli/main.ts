@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   preview: async () => (await import('./commands/preview.js')).previewCommand,
   ci: async () => (await import('./commands/ci.js')).ciCommand,
   controlplane: async () => (await import('./commands/controlplane.js')).controlPlaneCommand,
+  'synth-server': async () => (await import('./commands/synth-server.js')).synthServerCommand,
 };
 
 /** package.json of this checkout: three folders up from dist/src/cli, two from src/cli (tests run the sources). */

@@ -13,6 +13,7 @@ import { ReconcilerMetrics } from './metrics.js';
 import { Notifier } from './notifier.js';
 import { Reconciler, type PassResult } from './reconciler.js';
 import { Redactor } from './redact.js';
+import { RemoteSynthesizer } from './remote-synthesizer.js';
 import { Sandbox, SandboxUnavailableError } from './sandbox.js';
 import { startServer, type RunningServer } from './server.js';
 import { SynthRunner } from './synth-runner.js';
@@ -44,6 +45,11 @@ export interface ReconcilerProcessOptions {
   seedInstallations?: string[];
   /** Run each revision's code without the sandbox (where bubblewrap cannot make one). @default false */
   insecureSynth?: boolean;
+  /**
+   * Unix socket of a synth server (`clusterops synth-server`, a container of its own without
+   * credentials): revisions are synthesized there, not in a local sandbox. @default none (local sandbox)
+   */
+  synthSocket?: string;
   /** Receives every secret the process holds; give the same one to `createLogger`. @default a new one */
   redactor?: Redactor;
   logger: Logger;
@@ -103,7 +109,8 @@ export function holdSecrets(redactor: Redactor, held: { repo: string; kubeconfig
 }
 
 /** The sandbox for revisions' code, probed once; without one the reconciler does not start unless told `insecureSynth`. */
-async function synthSandbox(options: ReconcilerProcessOptions): Promise<Sandbox> {
+async function synthSandbox(options: ReconcilerProcessOptions): Promise<Sandbox | undefined> {
+  if (options.synthSocket) return undefined;
   try {
     return await Sandbox.probe();
   } catch (error) {
@@ -120,11 +127,11 @@ async function synthSandbox(options: ReconcilerProcessOptions): Promise<Sandbox>
   }
 }
 
-function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: ReconcilerMetrics, sandbox: Sandbox, redactor: Redactor, notifier?: Notifier): Reconciler {
+function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: ReconcilerMetrics, sandbox: Sandbox | undefined, redactor: Redactor, notifier?: Notifier): Reconciler {
   return new Reconciler({
     notifier,
     source: new GitSource({ url: options.repo, branch: options.branch, dir: path.join(options.cacheDir, 'git') }),
-    synthesizer: new SynthRunner({
+    synthesizer: options.synthSocket ? new RemoteSynthesizer(options.synthSocket) : new SynthRunner({
       cacheDir: path.join(options.cacheDir, 'synth'),
       logger: options.logger,
       timeoutMs: options.synthTimeoutMs,
@@ -213,7 +220,7 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
     metrics.leader.set(1);
     reconciler.start();
   }
-  log.info({ repo: new GitSource({ url: options.repo, dir: options.cacheDir }).displayUrl, branch: options.branch ?? '(default)', identity, listen: server?.url, synthSandbox: sandbox.kind }, 'reconciler started');
+  log.info({ repo: new GitSource({ url: options.repo, dir: options.cacheDir }).displayUrl, branch: options.branch ?? '(default)', identity, listen: server?.url, synthSandbox: sandbox?.kind ?? `synth server at ${options.synthSocket}` }, 'reconciler started');
 
   return {
     reconciler,

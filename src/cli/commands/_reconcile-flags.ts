@@ -23,6 +23,7 @@ export interface ReconcileFlags {
   allowMassPrune?: boolean;
   notifyUrl?: string;
   insecureSynth?: boolean;
+  synthSocket?: string;
 }
 
 function duration(text: string, flag: string): number {
@@ -81,6 +82,7 @@ export function reconcileOptions(flags: ReconcileFlags, logger: Logger, redactor
     allowMassPrune: flags.allowMassPrune,
     notifyUrl: flags.notifyUrl,
     insecureSynth: flags.insecureSynth,
+    synthSocket: flags.synthSocket === undefined ? undefined : path.resolve(flags.synthSocket),
     redactor,
     logger,
   };

@@ -40,6 +40,7 @@ export function reconcileCommand(ctx: CommandContext = defaultContext): Command 
     .option('--notify-url <url>', 'URL that receives a JSON POST when a cluster or the source fails and when it recovers')
     .option('--allow-mass-prune', 'let prune delete more than half of a set (e.g. to remove a whole stage)')
     .option('--insecure-synth', "run each revision's code without the sandbox, where bubblewrap cannot make one (a commit can then read this process's credentials)")
+    .option('--synth-socket <path>', "unix socket of a `clusterops synth-server` (its own container, no credentials) that synthesizes each revision instead of the local sandbox")
     .action(async (flags: ReconcileFlags) => {
       const redactor = new Redactor();
       const logger = createLogger({ redactor });

@@ -111,6 +111,19 @@ describe('clusterops deploy-manifests', () => {
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(container.resources.limits.memory).toBeDefined();
     expect(pod.volumes.find((v: any) => v.secret)?.secret.secretName).toBe('clusterops-webhook');
+    // The repo-server split: revisions are synthesized in a container with no credential at all.
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(container.args).toEqual(expect.arrayContaining(['--synth-socket', '/run/clusterops/synth.sock']));
+    const synth = pod.containers.find((c: any) => c.name === 'synth');
+    expect(synth.args.slice(0, 3)).toEqual(['synth-server', '--socket', '/run/clusterops/synth.sock']);
+    const volumeOf = (name: string) => pod.volumes.find((v: any) => v.name === name);
+    const synthVolumes = synth.volumeMounts.map((m: any) => volumeOf(m.name));
+    expect(synthVolumes.filter((v: any) => v.secret || v.projected)).toEqual([]);
+    expect(synth.volumeMounts.map((m: any) => m.mountPath)).not.toContain('/var/run/secrets/kubernetes.io/serviceaccount');
+    expect(synth.volumeMounts.map((m: any) => m.name).sort()).toEqual(['socket', 'synth-cache', 'synth-tmp']);
+    expect(synth.env.map((e: any) => e.name).sort()).toEqual(['HOME', 'TMPDIR']);
+    const token = container.volumeMounts.find((m: any) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount');
+    expect(volumeOf(token.name).projected.sources[0].serviceAccountToken.path).toBe('token');
     const service = objects.find((o) => o.kind === 'Service') as any;
     expect(service.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
     // No Secret is ever written: the webhook secret is created by hand.
