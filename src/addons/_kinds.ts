@@ -3,8 +3,9 @@
  * one function that turns them into cdk8s ApiObjects with the common labels. Only fields that
  * exist in the Kubernetes 1.36 schemas appear here, so a typo cannot reach the API server.
  */
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { cdk8sLib } from './_cdk8s.js';
 
 /** Label on every object clusterops renders. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -135,6 +136,7 @@ export function addObject<K extends AddonKind>(scope: Construct, addon: string, 
   const { apiVersion, namespaced } = KINDS[kind];
   const { metadata, ...rest } = body as { metadata: Metadata };
   const id = [kind, metadata.namespace, metadata.name].filter((part) => part !== undefined).join('.');
+  const { ApiObject, Chart, JsonPatch } = cdk8sLib();
   const object = new ApiObject(scope, id, {
     apiVersion,
     kind,

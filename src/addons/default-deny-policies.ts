@@ -1,4 +1,5 @@
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import { group } from './_cdk8s.js';
 import type { z } from 'zod';
 import type { WorkloadCluster } from '../model/workload-cluster.js';
 import type { AddonDefinition } from './addon.js';
@@ -68,7 +69,7 @@ function policies(settings: DefaultDenyPoliciesSettings): Array<{ name: string; 
 
 /** Adds the deny (and DNS allow) NetworkPolicies to every selected namespace. */
 function render(scope: Construct, cluster: WorkloadCluster, settings: DefaultDenyPoliciesSettings): void {
-  const root = new Construct(scope, DEFAULT_DENY_POLICIES);
+  const root = group(scope, DEFAULT_DENY_POLICIES);
   for (const namespace of denyNamespaces(cluster, settings)) {
     for (const { name, spec } of policies(settings)) {
       addObject(root, DEFAULT_DENY_POLICIES, 'NetworkPolicy', { metadata: { name, namespace }, spec });

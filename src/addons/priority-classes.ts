@@ -1,4 +1,5 @@
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import { group } from './_cdk8s.js';
 import { z } from 'zod';
 import type { WorkloadCluster } from '../model/workload-cluster.js';
 import type { AddonDefinition } from './addon.js';
@@ -96,7 +97,7 @@ export type PriorityClassesSettings = z.output<typeof priorityClassesSettings>;
 
 /** Adds one PriorityClass per declared (or default) class, in declaration order. */
 function render(scope: Construct, _cluster: WorkloadCluster, settings: PriorityClassesSettings): void {
-  const root = new Construct(scope, PRIORITY_CLASSES);
+  const root = group(scope, PRIORITY_CLASSES);
   for (const { name, value, globalDefault, preemptionPolicy, description } of settings.classes) {
     addObject(root, PRIORITY_CLASSES, 'PriorityClass', {
       metadata: { name },

@@ -1,4 +1,5 @@
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+import { group } from './_cdk8s.js';
 import { z } from 'zod';
 import type { WorkloadCluster } from '../model/workload-cluster.js';
 import type { AddonDefinition } from './addon.js';
@@ -170,7 +171,7 @@ function rbacSubject(subject: { group: string } | { user: string }): RbacSubject
 
 /** Adds each team's Namespaces, RoleBindings, ResourceQuota and LimitRange. */
 function render(scope: Construct, _cluster: WorkloadCluster, settings: TeamNamespacesSettings): void {
-  const root = new Construct(scope, TEAM_NAMESPACES);
+  const root = group(scope, TEAM_NAMESPACES);
   for (const team of settings.teams) {
     for (const namespace of team.namespaces) {
       addObject(root, TEAM_NAMESPACES, 'Namespace', { metadata: { name: namespace, labels: { [TEAM_LABEL]: team.name } } });

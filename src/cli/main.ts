@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { FleetDirError } from '../spec/load.js';
+import { Command, CommanderError, Help } from 'commander';
+import { FleetDirError } from '../spec/fleet-files.js';
+import { COMMANDS, type CommandName } from './command-table.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 
 /** What a command needs from the process, passed in so commands can be run in tests. */
@@ -11,13 +12,15 @@ export interface CommandContext {
   exit(code: number): void;
 }
 
-type CommandFactory = (ctx: CommandContext) => Command;
+/** Builds a command's full definition (options, action) for a context. */
+export type CommandFactory = (ctx: CommandContext) => Command;
 
 /**
- * Every command, loaded on use: the CLI imports only the module of the command it runs, so that
- * `validate` (pre-commit hooks, CI) does not pay for the Kubernetes client, cdk8s or Pulumi.
+ * Every command's module, imported on use: `--help` and `--version` load none of them, and a
+ * command loads only its own, so `validate` (pre-commit hooks, CI) does not pay for the Kubernetes
+ * client, cdk8s or Pulumi.
  */
-const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+const LOADERS: Record<CommandName, () => Promise<CommandFactory>> = {
   validate: async () => (await import('./commands/validate.js')).validateCommand,
   synth: async () => (await import('./commands/synth.js')).synthCommand,
   diff: async () => (await import('./commands/diff.js')).diffCommand,
@@ -31,10 +34,44 @@ const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
   'synth-server': async () => (await import('./commands/synth-server.js')).synthServerCommand,
 };
 
+/** Loads the full definition of a command, as `clusterops <name>` runs it. */
+export async function loadCommand(name: CommandName, ctx: CommandContext): Promise<Command> {
+  return (await LOADERS[name]())(ctx).exitOverride();
+}
+
 /** package.json of this checkout: three folders up from dist/src/cli, two from src/cli (tests run the sources). */
 const pkg = JSON.parse(
   readFileSync(new URL(import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json', import.meta.url), 'utf8'),
 ) as { version: string };
+
+/**
+ * A stand-in for a command in the program: its name and summary line from the table, for the
+ * program's help. It takes every argument as-is; its action loads the command's module and runs the
+ * real command with them, under the program, so usage lines and help read as before.
+ */
+function commandStub(program: Command, name: CommandName, ctx: CommandContext): Command {
+  return new Command(name)
+    .description(COMMANDS[name].description)
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (_opts: unknown, stub: Command) => {
+      const real = await loadCommand(name, ctx);
+      real.parent = program;
+      await real.parseAsync(stub.args, { from: 'user' });
+    });
+}
+
+/** How the program's help lists a command: `<name> [options]`, or `<name>` for one without options. */
+function listedTerm(name: CommandName): string {
+  return COMMANDS[name].options ? `${name} [options]` : name;
+}
+
+/** The command an argv runs, or asks help for (`clusterops help <name>`): the one module to load up front. */
+function namedCommand(argv: string[]): CommandName | undefined {
+  const name = argv[2] === 'help' ? argv[3] : argv[2];
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? (name as CommandName) : undefined;
+}
 
 /** Runs the clusterops CLI with `argv` (as process.argv) and resolves to the exit code. */
 export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | 'stderr'> = process): Promise<number> {
@@ -46,9 +83,14 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
+  const help = new Help();
+  // A stub has no options of its own: the program's help lists it as its command would be listed.
+  program.configureHelp({ subcommandTerm: (cmd) => (Object.hasOwn(COMMANDS, cmd.name()) ? listedTerm(cmd.name() as CommandName) : help.subcommandTerm(cmd)) });
   try {
-    const wanted = argv[2] !== undefined && Object.hasOwn(COMMANDS, argv[2]) ? [argv[2]] : Object.keys(COMMANDS);
-    for (const name of wanted) program.addCommand((await COMMANDS[name]())(ctx).exitOverride());
+    const named = namedCommand(argv);
+    for (const name of Object.keys(COMMANDS) as CommandName[]) {
+      program.addCommand(name === named ? await loadCommand(name, ctx) : commandStub(program, name, ctx).exitOverride());
+    }
     await program.parseAsync(argv);
     return code;
   } catch (err) {

@@ -1,5 +1,5 @@
 import type https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeconfigSource } from './kubeconfig.js';
 import { Http1Transport, Http2Transport, type RawAnswer, type Transport } from './_transport.js';
 
 /** What a request does, for the request counter (kubectl's verb names; dry-run writes are counted apart). */
@@ -198,7 +198,7 @@ export class KubeClient implements KubeApi {
   private readonly timeoutMs: number;
 
   private constructor(
-    private readonly kc: KubeConfig,
+    private readonly kc: KubeconfigSource,
     private readonly server: URL,
     private readonly transport: Transport,
     private auth: Auth,
@@ -211,7 +211,7 @@ export class KubeClient implements KubeApi {
   }
 
   /** A client for the current context of a kubeconfig. */
-  static async fromKubeConfig(kc: KubeConfig, options: KubeClientOptions = {}): Promise<KubeClient> {
+  static async fromKubeConfig(kc: KubeconfigSource, options: KubeClientOptions = {}): Promise<KubeClient> {
     const cluster = kc.getCurrentCluster();
     if (!cluster?.server) throw new Error(`kubeconfig context ${JSON.stringify(kc.getCurrentContext())} has no cluster`);
     const server = new URL(cluster.server);

@@ -1,5 +1,5 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient, KubeError, type KubeApi } from './client.js';
+import { Kubeconfig } from './kubeconfig.js';
 
 /** Key of the Secret `<cluster>-kubeconfig` that holds the kubeconfig, as Cluster API writes it. */
 export const KUBECONFIG_SECRET_KEY = 'value';
@@ -50,8 +50,7 @@ export class WorkloadAccessCache {
     const encoded = secret.data?.[KUBECONFIG_SECRET_KEY];
     if (!encoded) return { ok: false, reason: 'BadKubeconfig', message: `Secret ${namespace}/${name} has no key "${KUBECONFIG_SECRET_KEY}"` };
     try {
-      const kc = new KubeConfig();
-      kc.loadFromString(Buffer.from(encoded, 'base64').toString('utf8'));
+      const kc = Kubeconfig.fromString(Buffer.from(encoded, 'base64').toString('utf8'));
       const client = await KubeClient.fromKubeConfig(kc, this.clientOptions);
       this.clients.set(key, { resourceVersion: secret.metadata.resourceVersion, client });
       return { ok: true, api: client, server: client.serverUrl };

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Kubeconfig } from '../kube/kubeconfig.js';
 import type { Logger } from 'pino';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
@@ -90,21 +89,9 @@ async function readSecretFile(file: string): Promise<Buffer> {
  * repeats them: the user credentials of every kubeconfig user (token, key, password, token and key
  * files), the webhook secret, the credentials in the repository URL and secret-named environment variables.
  */
-export function holdSecrets(redactor: Redactor, held: { repo: string; kubeconfig?: KubeConfig; webhookSecret?: Buffer }): Redactor {
+export function holdSecrets(redactor: Redactor, held: { repo: string; kubeconfig?: Kubeconfig; webhookSecret?: Buffer }): Redactor {
   redactor.addUrlCredentials(held.repo).addEnvironment(process.env).add(held.webhookSecret);
-  const readable = (file: unknown) => {
-    try {
-      return typeof file === 'string' ? readFileSync(file, 'utf8') : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  for (const user of held.kubeconfig?.getUsers() ?? []) {
-    redactor.add(user.token).add(user.password).add(user.keyData).add(readable(user.keyFile));
-    if (user.keyData) redactor.add(Buffer.from(user.keyData, 'base64'));
-    const config = (user.authProvider as { config?: Record<string, unknown> } | undefined)?.config ?? {};
-    for (const [k, v] of Object.entries(config)) if (typeof v === 'string') redactor.add(/file$/i.test(k) ? readable(v) : v);
-  }
+  for (const secret of held.kubeconfig?.secretValues() ?? []) redactor.add(secret);
   return redactor;
 }
 

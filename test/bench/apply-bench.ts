@@ -7,7 +7,6 @@
  * use a running cluster that has the Cluster API CRDs instead of starting one.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +16,10 @@ import { ControlPlane } from '../../src/controlplane/control-plane.js';
 import { installClusterApiCrds } from '../../src/controlplane/crds.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
-import type { KubeObject, ManifestSet } from '../../src/model/manifest-set.js';
 import { toYaml } from '../../src/synth/serialize.js';
 import { synthFleet } from '../../src/synth/synth.js';
 import { generatedFleet } from '../fixtures/fleets.js';
+import { kubectlBinary, relocate } from './_fixtures.js';
 
 /** One tool's numbers for one step. */
 export interface StepResult {
@@ -47,29 +46,6 @@ export interface ApplyBenchResult {
 
 const SIZES = [100, 500];
 const NOOP_RUNS = 5;
-
-/** The newest kubectl on the machine (closest to the 1.36 server), else `kubectl` on PATH. */
-function kubectlBinary(): string {
-  for (const minor of [36, 35, 34, 33, 32]) {
-    const candidate = `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`;
-    if (existsSync(candidate)) return candidate;
-  }
-  return 'kubectl';
-}
-
-/** Moves every object into namespaces suffixed with `suffix` (Namespace objects renamed alike). */
-function relocate(sets: ManifestSet[], suffix: string): ManifestSet[] {
-  return sets.map((set) => ({
-    ...set,
-    id: `${set.id}${suffix}`,
-    objects: set.objects.map((obj): KubeObject => {
-      const copy = structuredClone(obj);
-      if (copy.kind === 'Namespace' && copy.apiVersion === 'v1') copy.metadata.name += suffix;
-      else if (copy.metadata.namespace) copy.metadata.namespace += suffix;
-      return copy;
-    }),
-  }));
-}
 
 /** Runs kubectl with -v=6 and counts the requests it logs; `okCodes` are exit codes that are not failures. */
 async function kubectl(args: string[], okCodes: number[] = [0]): Promise<StepResult> {

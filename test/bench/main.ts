@@ -12,6 +12,8 @@ const PARTS: Record<string, () => Promise<unknown>> = {
   apply: async () => (await import('./apply-bench.js')).runApplyBench(),
   reconciler: async () => (await import('./reconciler-bench.js')).runReconcilerBench(),
   sandbox: async () => (await import('./sandbox-bench.js')).runSandboxBench(),
+  cli: async () => (await import('./cli-bench.js')).runCliBench(),
+  'engine-peer': async () => (await import('./engine-peer-bench.js')).runEnginePeerBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -13,11 +13,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { loadFleet } from '../../src/spec/load.js';
 import { loadStagesOffLoop } from '../../src/spec/read-off-loop.js';
 import { synthFleet } from '../../src/synth/synth.js';
-import { generatedFleet } from '../fixtures/fleets.js';
+import { writeFleet } from './_fixtures.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SIZES = [10, 100, 1000];
@@ -30,23 +30,6 @@ export interface ValidateBenchResult {
   synthMs: number;
   totalMs: number;
   totalMsPerCluster: number;
-}
-
-/** Writes a generated fleet as declaration files, one per cluster, in stage folders. */
-function writeFleet(count: number): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'clusterops-bench-'));
-  const fleet = generatedFleet(count, { 'default-deny-policies': {}, 'priority-classes': {} });
-  for (const c of fleet.clusters) {
-    mkdirSync(path.join(root, c.stage), { recursive: true });
-    const doc = {
-      apiVersion: 'clusterops.io/v1alpha1',
-      kind: 'WorkloadCluster',
-      metadata: { name: c.name, labels: c.labels },
-      spec: { ...c.spec, kubernetesVersion: 'v1.34.2' },
-    };
-    writeFileSync(path.join(root, c.stage, `${c.name}.yaml`), stringify(doc));
-  }
-  return root;
 }
 
 async function benchOne(count: number): Promise<ValidateBenchResult> {

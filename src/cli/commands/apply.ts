@@ -7,6 +7,7 @@ import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { deliverAddons, type AddonDelivery } from './_addon-delivery.js';
 import { connect, declaredSets, processContext, outputOption, parseDuration, printChangeSet, type ClusterCommandOptions } from './_cluster-session.js';
+import { COMMANDS } from '../command-table.js';
 
 interface ApplyCommandOptions extends ClusterCommandOptions {
   addons?: boolean;
@@ -18,7 +19,7 @@ interface ApplyCommandOptions extends ClusterCommandOptions {
 /** `clusterops apply`: server-side apply of the management-cluster sets (and with --addons each cluster's add-ons), with safe pruning; exit 0 done, 1 errors, 2 usage. */
 export function applyCommand(ctx: CommandContext = processContext): Command {
   return new Command('apply')
-    .description('apply the declared clusters to the management cluster with server-side apply')
+    .description(COMMANDS.apply.description)
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
     .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context (default: its current context)')

@@ -8,6 +8,7 @@ import type { CommandContext } from '../main.js';
 import { formatCiSummary, type CiFindings } from './_ci-summary.js';
 import { connect } from './_cluster-session.js';
 import { PulumiUnavailableError, runManagementStack } from './_pulumi-stack.js';
+import { COMMANDS } from '../command-table.js';
 
 const defaultContext: CommandContext = {
   stdout: process.stdout,
@@ -37,7 +38,7 @@ export interface CiCommandOptions {
  */
 export function ciCommand(ctx: CommandContext = defaultContext): Command {
   return new Command('ci')
-    .description('validate, diff and pulumi preview for a pull request, as Markdown with one section per cluster')
+    .description(COMMANDS.ci.description)
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
     .option('--kubeconfig <file>', 'kubeconfig of the management cluster; without it the diff is skipped')
     .option('--context <name>', 'kubeconfig context (default: its current context)')

@@ -5,6 +5,7 @@ import { stopControlPlane } from '../../controlplane/control-plane-stop.js';
 import { startDetachedControlPlane } from '../../controlplane/detached-control-plane.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
+import { COMMANDS } from '../command-table.js';
 
 /** Default state dir of `clusterops controlplane`, relative to the working directory. */
 export const DEFAULT_STATE_DIR = '.clusterops/controlplane';
@@ -22,7 +23,7 @@ const defaultContext: CommandContext = {
 /** `clusterops controlplane start|status|stop`: a real local Kubernetes control plane for development. */
 export function controlPlaneCommand(ctx: CommandContext = defaultContext): Command {
   const command = new Command('controlplane')
-    .description('run a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) in the background')
+    .description(COMMANDS.controlplane.description)
     // Subcommands inherit this: usage errors reach main() as CommanderError (exit 2) instead of exiting here.
     .exitOverride();
   const stateDirOption = ['--state-dir <dir>', 'folder for certificates, etcd data, logs and kubeconfig', DEFAULT_STATE_DIR] as const;

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
+import { COMMANDS } from '../command-table.js';
 
 const run = promisify(execFile);
 const defaultContext: CommandContext = { stdout: process.stdout, stderr: process.stderr, exit: (code) => void (process.exitCode = code) };
@@ -50,7 +51,7 @@ async function originUrl(): Promise<string | undefined> {
 /** `clusterops deploy-manifests`: the manifests that run the reconciler in a management cluster. */
 export function deployManifestsCommand(ctx: CommandContext = defaultContext): Command {
   return new Command('deploy-manifests')
-    .description('write the manifests that run the reconciler in a management cluster (Namespace, RBAC, CRD, Deployment, Service)')
+    .description(COMMANDS['deploy-manifests'].description)
     .option('--image <ref>', 'container image built from this repository (see Dockerfile)', `clusterops:${packageVersion()}`)
     .option('--repo <url>', 'git repository the reconciler follows (default: the origin remote of this repository)')
     .option('--branch <name>', "branch to follow (default: the remote's default branch)")

@@ -10,6 +10,7 @@ import { parseDuration, startReconcilerProcess } from '../../reconciler/reconcil
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { untilSignal } from './reconcile.js';
+import { COMMANDS } from '../command-table.js';
 
 const run = promisify(execFile);
 const defaultContext: CommandContext = { stdout: process.stdout, stderr: process.stderr, exit: (code) => void (process.exitCode = code) };
@@ -25,7 +26,7 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
 /** `clusterops dev` (and `npm start`): a local management cluster, reconciled from this repository's commits. */
 export function devCommand(ctx: CommandContext = defaultContext): Command {
   return new Command('dev')
-    .description("start a local control plane and run the reconciler against this repository's current branch")
+    .description(COMMANDS.dev.description)
     .option('--state-dir <dir>', 'folder for the control plane and the reconciler cache', '.clusterops/dev')
     .option('--listen <addr>', 'address of /metrics, /healthz, /readyz and /hooks/git', '127.0.0.1:8080')
     .option('--interval <duration>', 'how often to look for new commits', '5s')

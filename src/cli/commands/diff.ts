@@ -4,6 +4,7 @@ import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { deliverAddons, type AddonDelivery } from './_addon-delivery.js';
 import { connect, declaredSets, processContext, outputOption, printChangeSet, type ClusterCommandOptions } from './_cluster-session.js';
+import { COMMANDS } from '../command-table.js';
 
 interface DiffCommandOptions extends ClusterCommandOptions {
   addons?: boolean;
@@ -15,7 +16,7 @@ export const DIFF_ERROR_EXIT = 2;
 /** `clusterops diff`: what `apply` would change in the management cluster; exit 0 none, 1 changes, 2 error. */
 export function diffCommand(ctx: CommandContext = processContext): Command {
   return new Command('diff')
-    .description('show what apply would change in the management cluster (exit 0: no changes, 1: changes, 2: error)')
+    .description(COMMANDS.diff.description)
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
     .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context (default: its current context)')

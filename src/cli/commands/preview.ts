@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { PulumiUnavailableError, runManagementStack, type StackRunReport } from './_pulumi-stack.js';
+import { COMMANDS } from '../command-table.js';
 
 const defaultContext: CommandContext = {
   stdout: process.stdout,
@@ -35,7 +36,7 @@ export function formatStackReport(report: StackRunReport, up = false): string {
 /** `clusterops preview`: the real `pulumi preview` (or `up`) of the management stack, offline, with a file backend. */
 export function previewCommand(ctx: CommandContext = defaultContext): Command {
   return new Command('preview')
-    .description('run pulumi preview (or up) of the management stack: namespaces, reconciler and cluster identities')
+    .description(COMMANDS.preview.description)
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
     .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG or ~/.kube/config)')
     .option('--backend <url>', 'Pulumi state backend (default: $PULUMI_BACKEND_URL, else file://~)')

@@ -5,6 +5,7 @@ import { reconcileOnce, startReconcilerProcess } from '../../reconciler/reconcil
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { reconcileOptions, type ReconcileFlags } from './_reconcile-flags.js';
+import { COMMANDS } from '../command-table.js';
 
 const defaultContext: CommandContext = { stdout: process.stdout, stderr: process.stderr, exit: (code) => void (process.exitCode = code) };
 
@@ -24,7 +25,7 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 /** `clusterops reconcile`: the management-cluster reconciler, following one branch of a git repository. */
 export function reconcileCommand(ctx: CommandContext = defaultContext): Command {
   return new Command('reconcile')
-    .description('apply every commit of a git branch to the management cluster and its workload clusters, and keep them so')
+    .description(COMMANDS.reconcile.description)
     .requiredOption('--repo <url>', 'git repository URL (file://, https://, ssh)')
     .option('--branch <name>', "branch to follow (default: the remote's default branch)")
     .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG, ~/.kube/config, in-cluster)')

@@ -4,6 +4,7 @@ import { createLogger } from '../../reconciler/logger.js';
 import { Sandbox } from '../../reconciler/sandbox.js';
 import { startSynthServer } from '../../reconciler/synth-server.js';
 import { SynthRunner } from '../../reconciler/synth-runner.js';
+import { COMMANDS } from '../command-table.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { untilSignal } from './reconcile.js';
@@ -11,7 +12,7 @@ import { untilSignal } from './reconcile.js';
 /** `clusterops synth-server`: synthesizes revisions sent by a reconciler over a unix socket (the repo-server container). */
 export function synthServerCommand(ctx: CommandContext): Command {
   return new Command('synth-server')
-    .description("synthesize the revisions a reconciler sends over a unix socket; run it in a container of its own that holds no credential")
+    .description(COMMANDS['synth-server'].description)
     .requiredOption('--socket <path>', 'unix socket to listen on (shared with the reconciler container)')
     .option('--cache-dir <dir>', 'folder for dependencies, builds and unpacked revisions', '.clusterops/synth-server')
     .option('--no-sandbox', "run revisions' code without bubblewrap: for a container that holds no credential (the Deployment's synth container)")

@@ -4,11 +4,12 @@ import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
+import { COMMANDS } from '../command-table.js';
 
 /** `clusterops synth`: writes the Cluster API and add-on manifests, byte-identical across runs. */
 export function synthCommand(ctx: CommandContext): Command {
   return new Command('synth')
-    .description('write the manifests for every cluster: to stdout (-o -), or one folder per stage and cluster (-o DIR)')
+    .description(COMMANDS.synth.description)
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
     .option('-o, --output <dir|->', 'folder to write, or - for stdout', '-')
     .addOption(

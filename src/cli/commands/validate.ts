@@ -3,11 +3,12 @@ import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
+import { COMMANDS } from '../command-table.js';
 
 /** `clusterops validate`: checks every declaration and prints one line per problem. */
 export function validateCommand(ctx: CommandContext): Command {
   return new Command('validate')
-    .description('check every file under the clusters folder; one line per problem (file:line:column: field: message)')
+    .description(COMMANDS.validate.description)
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
     .option('-q, --quiet', 'print nothing on success')
     .action(async (opts: { clusters: string; quiet?: boolean }) => {
