@@ -91,3 +91,32 @@ contexts: [{ name: c, context: { cluster: c, user: u } }]
     expect((await options(kc)).headers).toMatchObject({ Authorization: 'Bearer from-plugin' });
   });
 });
+
+describe('Kubeconfig.secretValues: what the redactor must never let through', () => {
+  it('lists tokens, token files, passwords, client keys (inline, decoded, and files) and auth-provider settings', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'clusterops-kc-'));
+    writeFileSync(path.join(dir, 'token'), 'file-token-123');
+    writeFileSync(path.join(dir, 'key.pem'), 'KEY FROM FILE');
+    const key = Buffer.from('-----BEGIN EC PRIVATE KEY-----\nabc\n-----END EC PRIVATE KEY-----\n').toString('base64');
+    writeFileSync(
+      path.join(dir, 'config'),
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:6443"}}]',
+        'contexts: [{name: x, context: {cluster: c, user: a}}]',
+        'current-context: x',
+        'users:',
+        '- {name: a, user: {token: inline-token-456}}',
+        '- {name: b, user: {tokenFile: token}}',
+        `- {name: d, user: {client-key-data: ${key}, client-key: key.pem}}`,
+        '- {name: e, user: {username: admin, password: hunter2}}',
+        '- {name: f, user: {auth-provider: {name: oidc, config: {client-secret: oidc-secret-789}}}}',
+      ].join('\n'),
+    );
+    const values = Kubeconfig.fromFile(path.join(dir, 'config')).secretValues();
+    for (const secret of ['inline-token-456', 'file-token-123', 'KEY FROM FILE', key, 'hunter2', 'oidc-secret-789']) expect(values).toContain(secret);
+    expect(values.some((v) => v.includes('BEGIN EC PRIVATE KEY'))).toBe(true);
+    expect(values).not.toContain('admin');
+  });
+});
