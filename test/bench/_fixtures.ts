@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { ControlPlane } from '../../src/controlplane/control-plane.js';
+import { installClusterApiCrds } from '../../src/controlplane/crds.js';
 import type { KubeObject, ManifestSet } from '../../src/model/manifest-set.js';
 import { generatedFleet } from '../fixtures/fleets.js';
 
@@ -44,4 +46,18 @@ export function kubectlBinary(): string {
     if (existsSync(candidate)) return candidate;
   }
   return 'kubectl';
+}
+
+/** The cluster a benchmark runs against: CLUSTEROPS_BENCH_KUBECONFIG's, or a control plane of its own in `workDir` with the CRDs installed. */
+export async function benchCluster(workDir: string): Promise<{ kubeconfig: string; stop: () => Promise<void> }> {
+  const given = process.env.CLUSTEROPS_BENCH_KUBECONFIG;
+  if (given) return { kubeconfig: given, stop: async () => undefined };
+  const controlPlane = await ControlPlane.start({ stateDir: path.join(workDir, 'controlplane'), progress: () => undefined });
+  try {
+    await installClusterApiCrds(controlPlane.kubeconfigPath);
+  } catch (error) {
+    await controlPlane.stop();
+    throw error;
+  }
+  return { kubeconfig: controlPlane.kubeconfigPath, stop: () => controlPlane.stop() };
 }

@@ -13,12 +13,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ControlPlane } from '../../src/controlplane/control-plane.js';
-import { installClusterApiCrds } from '../../src/controlplane/crds.js';
 import { loadFleet } from '../../src/spec/load.js';
 import { toYaml } from '../../src/synth/serialize.js';
 import { synthFleet } from '../../src/synth/synth.js';
-import { kubectlBinary, relocate, writeFleet } from './_fixtures.js';
+import { benchCluster, kubectlBinary, relocate, writeFleet } from './_fixtures.js';
 import { spread, type Spread } from './_stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -89,14 +87,9 @@ export async function runCliBench(): Promise<CliBenchRow[]> {
   const loadLocal = loadavg()[0];
 
   const workDir = mkdtempSync(path.join(tmpdir(), 'clusterops-cli-bench-'));
-  let controlPlane: ControlPlane | undefined;
+  const cluster = await benchCluster(workDir);
   try {
-    let kubeconfig = process.env.CLUSTEROPS_BENCH_KUBECONFIG;
-    if (!kubeconfig) {
-      controlPlane = await ControlPlane.start({ stateDir: path.join(workDir, 'controlplane'), progress: () => undefined });
-      kubeconfig = controlPlane.kubeconfigPath;
-      await installClusterApiCrds(kubeconfig);
-    }
+    const { kubeconfig } = cluster;
     // The fleet as files, as `clusterops apply` reads it; kubectl gets the same objects, relocated.
     const fleetDir = writeFleet(APPLY_CLUSTERS);
     const { fleet } = await loadFleet(fleetDir);
@@ -125,7 +118,7 @@ export async function runCliBench(): Promise<CliBenchRow[]> {
     );
     rmSync(fleetDir, { recursive: true, force: true });
   } finally {
-    await controlPlane?.stop();
+    await cluster.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
   process.stdout.write(`${table(rows)}\n`);

@@ -16,15 +16,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ResourceManager } from '../../src/apply/resource-manager.js';
 import { workloadClusterCrd } from '../../src/charts/workload-cluster-crd.js';
-import { ControlPlane } from '../../src/controlplane/control-plane.js';
-import { installClusterApiCrds } from '../../src/controlplane/crds.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
 import type { ManifestSet } from '../../src/model/manifest-set.js';
 import { toYaml } from '../../src/synth/serialize.js';
 import { synthFleet } from '../../src/synth/synth.js';
 import { generatedFleet } from '../fixtures/fleets.js';
-import { relocate } from './_fixtures.js';
+import { benchCluster, relocate } from './_fixtures.js';
 import { rawApply } from './_raw-apply.js';
 import { spread, type Spread } from './_stats.js';
 
@@ -166,14 +164,9 @@ function table(rows: EnginePeerRow[]): string {
 export async function runEnginePeerBench(sizes: readonly number[] = SIZES): Promise<EnginePeerRow[]> {
   const binary = ssaPeerBinary();
   const workDir = mkdtempSync(path.join(tmpdir(), 'clusterops-engine-peer-'));
-  let controlPlane: ControlPlane | undefined;
+  const cluster = await benchCluster(workDir);
   try {
-    let kubeconfig = process.env.CLUSTEROPS_BENCH_KUBECONFIG;
-    if (!kubeconfig) {
-      controlPlane = await ControlPlane.start({ stateDir: path.join(workDir, 'controlplane'), progress: () => undefined });
-      kubeconfig = controlPlane.kubeconfigPath;
-      await installClusterApiCrds(kubeconfig);
-    }
+    const { kubeconfig } = cluster;
     const loadBefore = loadavg()[0];
     await warmUp(binary, kubeconfig);
     const rows: EnginePeerRow[] = [];
@@ -186,7 +179,7 @@ export async function runEnginePeerBench(sizes: readonly number[] = SIZES): Prom
     process.stdout.write(`${table(rows)}\n`);
     return rows;
   } finally {
-    await controlPlane?.stop();
+    await cluster.stop();
     rmSync(workDir, { recursive: true, force: true });
   }
 }
