@@ -94,19 +94,18 @@ describe('reconciler killed mid-apply, then restarted', () => {
 
     const second = reconcileChild(args());
     children.push(second.child);
+    type Listed = { items: Array<{ metadata: { name: string }; status?: { revision?: string; phase?: string } }> };
+    const listClusters = () => client.request<Listed>({ verb: 'list', method: 'GET', path: `/apis/clusterops.io/v1alpha1/namespaces/${stage}/workloadclusters` });
+    const atRevision = (l: Listed) => l.items.filter((w) => w.status?.revision === revision && w.status?.phase === 'Ready').length;
+    // Statuses are written concurrently: wait until every cluster's is at the revision, not only one's.
     const deadline = Date.now() + 600_000;
-    for (;;) {
-      const last = await getObject(client, `/apis/clusterops.io/v1alpha1/namespaces/${stage}/workloadclusters/c${String(CLUSTERS - 1).padStart(3, '0')}`);
-      if (last?.status?.revision === revision && (await configMaps()) === expected) break;
-      if (Date.now() > deadline) throw new Error(`no convergence within 600 s:\n${second.log().slice(-3000)}`);
+    let wcs = await listClusters();
+    while (atRevision(wcs.body) < CLUSTERS || (await configMaps()) !== expected) {
+      if (Date.now() > deadline) throw new Error(`no convergence within 600 s (${atRevision(wcs.body)}/${CLUSTERS} at the revision):\n${second.log().slice(-3000)}`);
       await sleep(250);
+      wcs = await listClusters();
     }
     // Every cluster: its ConfigMap and WorkloadCluster, status at the revision, once each.
-    const wcs = await client.request<{ items: Array<{ metadata: { name: string }; status?: { revision?: string; phase?: string } }> }>({
-      verb: 'list',
-      method: 'GET',
-      path: `/apis/clusterops.io/v1alpha1/namespaces/${stage}/workloadclusters`,
-    });
     expect(wcs.body.items.length).toBe(CLUSTERS);
     expect(new Set(wcs.body.items.map((w) => w.metadata.name)).size).toBe(CLUSTERS);
     expect(wcs.body.items.filter((w) => w.status?.revision !== revision || w.status?.phase !== 'Ready').map((w) => w.metadata.name)).toEqual([]);
