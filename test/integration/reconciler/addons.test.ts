@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { testReconciler } from './_test-reconciler.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../../src/kube/client.js';
 import { loadKubeconfig } from '../../../src/kube/kubeconfig.js';
-import { GitSource } from '../../../src/reconciler/git-source.js';
-import { silentLogger } from '../../../src/reconciler/logger.js';
-import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
-import { Reconciler } from '../../../src/reconciler/reconciler.js';
-import { SynthRunner } from '../../../src/reconciler/synth-runner.js';
+import type { Reconciler } from '../../../src/reconciler/reconciler.js';
 import { startTestControlPlane, type TestControlPlane } from '../_control-plane.js';
 import { getObject, suiteClient } from '../apply/_helpers.js';
 import { declaration, fleetRepo } from './_fleet-repo.js';
@@ -29,15 +26,7 @@ describe('add-ons delivered into a workload cluster through its kubeconfig Secre
     management = await suiteClient();
     workloadCp = await startTestControlPlane({ waitForControllers: false });
     workload = await KubeClient.fromKubeConfig(loadKubeconfig({ path: workloadCp.kubeconfigPath }));
-    reconciler = new Reconciler({
-      source: new GitSource({ url: repo.url, dir: path.join(work, 'git') }),
-      synthesizer: new SynthRunner({ cacheDir: path.join(work, 'cache'), logger: silentLogger() }),
-      api: management,
-      logger: silentLogger(),
-      metrics: new ReconcilerMetrics({ defaultMetrics: false }),
-      inventoryNamespace: `inv-${stage}`,
-      backoffBaseMs: 10,
-    });
+    reconciler = testReconciler(repo.url, work, management, { inventoryNamespace: `inv-${stage}` });
   });
   afterAll(async () => {
     reconciler?.close();

@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { testReconciler } from './_test-reconciler.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../../src/kube/client.js';
-import { GitSource } from '../../../src/reconciler/git-source.js';
-import { silentLogger } from '../../../src/reconciler/logger.js';
-import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
-import { Reconciler } from '../../../src/reconciler/reconciler.js';
-import { SynthRunner } from '../../../src/reconciler/synth-runner.js';
+import type { Reconciler } from '../../../src/reconciler/reconciler.js';
 import { getObject, suiteClient } from '../apply/_helpers.js';
 import { declaration, fakeSynth, fleetRepo } from './_fleet-repo.js';
 
@@ -41,15 +38,7 @@ describe('admission of a hostile revision on a real control plane', () => {
 
   beforeAll(async () => {
     client = await suiteClient();
-    reconciler = new Reconciler({
-      source: new GitSource({ url: repo.url, dir: path.join(work, 'git') }),
-      synthesizer: new SynthRunner({ cacheDir: path.join(work, 'cache'), logger: silentLogger() }),
-      api: client,
-      logger: silentLogger(),
-      metrics: new ReconcilerMetrics({ defaultMetrics: false }),
-      inventoryNamespace: `inv-${stage}`,
-      backoffBaseMs: 10,
-    });
+    reconciler = testReconciler(repo.url, work, client, { inventoryNamespace: `inv-${stage}` });
   });
   afterAll(async () => {
     // Should the reconciler have applied them (the test failing), leave nothing behind.

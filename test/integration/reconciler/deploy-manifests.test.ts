@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { testReconciler } from './_test-reconciler.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,10 +11,6 @@ import { Discovery, resourcePath } from '../../../src/kube/discovery.js';
 import { loadKubeconfig } from '../../../src/kube/kubeconfig.js';
 import { LeaderElector } from '../../../src/reconciler/leader-election.js';
 import { silentLogger } from '../../../src/reconciler/logger.js';
-import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
-import { GitSource } from '../../../src/reconciler/git-source.js';
-import { Reconciler } from '../../../src/reconciler/reconciler.js';
-import { SynthRunner } from '../../../src/reconciler/synth-runner.js';
 import type { KubeObject } from '../../../src/model/manifest-set.js';
 import { getObject, suiteClient, suiteKubeconfig } from '../apply/_helpers.js';
 import { exampleFleet, PROJECT_ROOT, projectRepo } from './_project-repo.js';
@@ -184,14 +181,7 @@ describe('clusterops deploy-manifests', () => {
       const stag = `stag-${suffix}`;
       const repo = projectRepo(exampleFleet({ production: prod, staging: stag }));
       dirs.push(repo.dir);
-      const reconciler = new Reconciler({
-        source: new GitSource({ url: repo.url, dir: path.join(work, 'git') }),
-        synthesizer: new SynthRunner({ cacheDir: path.join(work, 'cache'), logger: silentLogger(), seedInstallations: [PROJECT_ROOT] }),
-        api: sa,
-        logger: silentLogger(),
-        metrics: new ReconcilerMetrics({ defaultMetrics: false }),
-        backoffBaseMs: 10,
-      });
+      const reconciler = testReconciler(repo.url, work, sa, {}, { seedInstallations: [PROJECT_ROOT] });
       try {
         const first = await reconciler.runOnce();
         expect(first.sourceError).toBeUndefined();

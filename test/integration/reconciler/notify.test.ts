@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { testReconciler } from './_test-reconciler.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GitSource } from '../../../src/reconciler/git-source.js';
 import { silentLogger } from '../../../src/reconciler/logger.js';
-import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
 import { Notifier, type Notification } from '../../../src/reconciler/notifier.js';
-import { Reconciler } from '../../../src/reconciler/reconciler.js';
-import { SynthRunner } from '../../../src/reconciler/synth-runner.js';
 import { suiteClient } from '../apply/_helpers.js';
 import { declaration, fleetRepo, stageFile } from './_fleet-repo.js';
 
@@ -38,16 +35,7 @@ describe('failure and recovery notifications from the reconciler', () => {
     const notifier = new Notifier({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`, logger: silentLogger(), baseDelayMs: 10 });
     const client = await suiteClient();
     const stage = `ntf-${randomBytes(3).toString('hex')}`;
-    const reconciler = new Reconciler({
-      source: new GitSource({ url: repo.url, dir: path.join(work, 'git') }),
-      synthesizer: new SynthRunner({ cacheDir: path.join(work, 'cache'), logger: silentLogger() }),
-      api: client,
-      logger: silentLogger(),
-      metrics: new ReconcilerMetrics({ defaultMetrics: false }),
-      inventoryNamespace: `inv-${stage}`,
-      backoffBaseMs: 1,
-      notifier,
-    });
+    const reconciler = testReconciler(repo.url, work, client, { inventoryNamespace: `inv-${stage}`, backoffBaseMs: 1, notifier });
     try {
       repo.write(`clusters/${stage}/stage.yaml`, stageFile(stage));
       repo.write(`clusters/${stage}/a.yaml`, declaration('a'));

@@ -1,17 +1,13 @@
 // The reconciler and `clusterops apply` build the very same `management.<stage>` set from the same
 // revision: after the reconciler applied it, `clusterops apply --prune` of that revision deletes
 // nothing (before, the reconciler appended WorkloadCluster mirrors the CLI did not know of).
+import { testReconciler } from './_test-reconciler.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyCommand } from '../../../src/cli/commands/apply.js';
-import { GitSource } from '../../../src/reconciler/git-source.js';
-import { silentLogger } from '../../../src/reconciler/logger.js';
-import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
-import { Reconciler } from '../../../src/reconciler/reconciler.js';
-import { SynthRunner } from '../../../src/reconciler/synth-runner.js';
 import { declarationYaml } from '../../../src/testing.js';
 import { runCommand } from '../../_run-command.js';
 import { getObject, suiteClient, suiteKubeconfig } from '../apply/_helpers.js';
@@ -36,14 +32,7 @@ describe('one management set for the reconciler and the CLI', () => {
     const work = mkdtempSync(path.join(tmpdir(), 'clusterops-one-'));
     dirs.push(work);
     const client = await suiteClient();
-    const reconciler = new Reconciler({
-      source: new GitSource({ url: repo.url, dir: path.join(work, 'git') }),
-      synthesizer: new SynthRunner({ cacheDir: path.join(work, 'cache'), logger: silentLogger(), seedInstallations: [PROJECT_ROOT] }),
-      api: client,
-      logger: silentLogger(),
-      metrics: new ReconcilerMetrics({ defaultMetrics: false }),
-      backoffBaseMs: 10,
-    });
+    const reconciler = testReconciler(repo.url, work, client, {}, { seedInstallations: [PROJECT_ROOT] });
     try {
       const pass = await reconciler.runOnce();
       expect(pass.sourceError).toBeUndefined();

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { testReconciler } from './_test-reconciler.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../../src/kube/client.js';
-import { GitSource } from '../../../src/reconciler/git-source.js';
-import { silentLogger } from '../../../src/reconciler/logger.js';
 import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
-import { Reconciler } from '../../../src/reconciler/reconciler.js';
-import { SynthRunner } from '../../../src/reconciler/synth-runner.js';
+import type { Reconciler } from '../../../src/reconciler/reconciler.js';
 import { getObject, suiteClient } from '../apply/_helpers.js';
 import { declaration, fakeSynth, fleetRepo, stageFile } from './_fleet-repo.js';
 
@@ -34,15 +32,7 @@ describe('reconciler against a real control plane and a real git repository', ()
     client = await suiteClient();
     const work = tempDir('clusterops-rec-');
     metrics = new ReconcilerMetrics({ defaultMetrics: false });
-    reconciler = new Reconciler({
-      source: new GitSource({ url: repo.url, dir: path.join(work, 'git') }),
-      synthesizer: new SynthRunner({ cacheDir: path.join(work, 'cache'), logger: silentLogger(), timeoutMs: 30_000 }),
-      api: client,
-      logger: silentLogger(),
-      metrics,
-      inventoryNamespace: `inv-${stage}`,
-      backoffBaseMs: 10,
-    });
+    reconciler = testReconciler(repo.url, work, client, { metrics, inventoryNamespace: `inv-${stage}` }, { timeoutMs: 30_000 });
   });
   afterAll(() => {
     reconciler.close();
