@@ -128,11 +128,10 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
 }
 
 /** The status of a cluster whose declaration is gone while its objects are kept (deletion protection, or what a kept object stands on). */
-export function removedStatus(reason: string, lastRevision?: string): WorkloadClusterStatus {
+export function removedStatus(reason: string): WorkloadClusterStatus {
   const message = `its declaration was removed from git; kept: ${reason}`;
   return {
     phase: 'Removed',
-    ...(lastRevision ? { revision: lastRevision } : {}),
     conditions: [
       { type: 'Ready', status: 'False', reason: 'DeclarationRemoved', message },
       { type: 'Synced', status: 'False', reason: 'DeclarationRemoved', message },

@@ -132,11 +132,6 @@ export class Reconciler {
     return this.passes > 0;
   }
 
-  /** The newest revision that synthesized, if any (its sets may still be on their way, or failing: see progress()). */
-  get revision(): string | undefined {
-    return this.revisions.good?.revision;
-  }
-
   /** How far the newest good revision is applied: sets at it, all sets, and the failing ones with their first error line. */
   progress(): { revision?: string; applied: number; total: number; failing: string[] } {
     const targets = [...this.targets.entries()];

@@ -103,7 +103,7 @@ describe('reconciler against a real control plane and a real git repository', ()
   });
 
   it('keeps the last good revision applied when a commit does not validate, with the error in status', async () => {
-    const good = reconciler.revision;
+    const good = reconciler.progress().revision;
     repo.write(`clusters/${stage}/c.yaml`, declaration('c', { provider: 'aws', kubernetesVersion: 'v9.9.9' }));
     const bad = repo.commit('break c');
     const r = await reconciler.runOnce();
