@@ -17,6 +17,8 @@ export interface DetachedStartOptions {
   stateDir: string;
   /** Install the Cluster API and provider CRDs. @default true */
   crds?: boolean;
+  /** Also run the Cluster API managers (and install the CRDs). @default false */
+  withCapi?: boolean;
   /** Folder with the three programs. @default what tools/build.sh prints */
   binDir?: string;
   /** @default no progress output */
@@ -44,6 +46,7 @@ export async function startDetachedControlPlane(options: DetachedStartOptions): 
   const progress = options.progress ?? (() => undefined);
   const args = [...process.execArgv, supervisorEntry(), '--state-dir', files.dir];
   if (options.crds === false) args.push('--no-crds');
+  if (options.withCapi) args.push('--with-capi');
   if (options.binDir) args.push('--bin-dir', options.binDir);
   const logPath = join(files.logs, 'supervisor.log');
   const log = openSync(logPath, 'a', 0o600);

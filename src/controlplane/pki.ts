@@ -49,6 +49,8 @@ export interface PkiPaths {
   /** `O=system:masters`: the admin identity written into the admin kubeconfig. */
   admin: CertPaths;
   kubeControllerManager: CertPaths;
+  /** Serving certificate of the admission webhooks on loopback (Cluster API's managers); `ca` is their caBundle. */
+  webhookServer: CertPaths;
   serviceAccount: { publicKey: string; privateKey: string };
 }
 
@@ -87,6 +89,7 @@ const LEAVES: Record<Exclude<keyof PkiPaths, 'dir' | 'ca' | 'etcdCa' | 'serviceA
   apiserverEtcdClient: { file: 'apiserver-etcd-client', issuer: 'etcdCa', subject: 'CN=kube-apiserver-etcd-client', usage: 'client' },
   admin: { file: 'admin', issuer: 'ca', subject: 'CN=clusterops-admin, O=system:masters', usage: 'client' },
   kubeControllerManager: { file: 'kube-controller-manager', issuer: 'ca', subject: 'CN=system:kube-controller-manager', usage: 'client' },
+  webhookServer: { file: 'webhook-server', issuer: 'ca', subject: 'CN=clusterops-webhooks', usage: 'server', dns: LOOPBACK_DNS, ips: LOOPBACK_IPS },
 };
 
 const CAS = {
