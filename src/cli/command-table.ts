@@ -51,6 +51,10 @@ export const COMMANDS = {
     description: 'run a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) in the background',
     options: false,
   },
+  kubeconfig: {
+    description: "print a workload cluster's kubeconfig (from its <cluster>-kubeconfig Secret in the management cluster)",
+    options: true,
+  },
   'synth-server': {
     description: "synthesize the revisions a reconciler sends over a unix socket; run it in a container of its own that holds no credential",
     options: true,
