@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { controlPlaneCli } from './_controlplane-cli.js';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { startTestControlPlane } from './_control-plane.js';
 
 const root = repositoryRoot();
 const register = join(root, 'test', 'integration', '_ts-register.mjs');
+const cli = controlPlaneCli;
 
 async function expectedKubernetesVersion(): Promise<string> {
   const env = await readFile(join(root, 'tools', 'versions.env'), 'utf8');
@@ -323,18 +325,3 @@ describe('clusterops controlplane (CLI)', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
-
-/** Runs `clusterops controlplane <args>` from the sources in a separate process. */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', register, join(root, 'test', 'integration', '_cli-child.ts'), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

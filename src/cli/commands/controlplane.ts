@@ -1,5 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { Command } from 'commander';
+import { readControllersState } from '../../controlplane/cluster-api-runtime.js';
+import { isRunning } from '../../controlplane/_proc.js';
 import { controlPlaneStatus } from '../../controlplane/control-plane-status.js';
 import { stopControlPlane } from '../../controlplane/control-plane-stop.js';
 import { startDetachedControlPlane } from '../../controlplane/detached-control-plane.js';
@@ -61,7 +63,13 @@ export function controlPlaneCommand(ctx: CommandContext = defaultContext): Comma
         lines.push(`server:     ${status.state.server}`, `kubeconfig: ${display(status.state.kubeconfig)}`);
         if (status.state.detached) lines.push(`supervisor: pid ${status.state.owner.pid}${status.ownerRunning ? '' : ' (gone)'}`);
         for (const entry of status.components) {
-          lines.push(`${`${entry.component}:`.padEnd(25)} ${entry.running ? `pid ${entry.pid}` : 'not running'}`);
+          lines.push(`${`${entry.component}:`.padEnd(36)} ${entry.running ? `pid ${entry.pid}` : 'not running'}`);
+        }
+        // The Cluster API managers and controllers of `--with-capi`, when they run.
+        const controllers = await readControllersState(status.stateDir);
+        for (const [name, ref] of Object.entries(controllers?.processes ?? {})) {
+          const restarts = ref.restarts > 0 ? ` (restarted ${ref.restarts} times)` : '';
+          lines.push(`${`${name}:`.padEnd(36)} ${isRunning(ref) ? `pid ${ref.pid}${restarts}` : 'not running'}`);
         }
       }
       ctx.stdout.write(`${lines.join('\n')}\n`);
