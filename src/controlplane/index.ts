@@ -7,3 +7,4 @@ export { installClusterApiCrds, FIELD_MANAGER, type InstallCrdsOptions, type Ins
 export { ControlPlaneError } from './errors.js';
 export { readState, type ControlPlaneState } from './state-file.js';
 export { controlPlaneBinaries, clusterApiCrdDir, stderrProgress, type ProgressSink } from './upstream-assets.js';
+export { seedPki, type PkiSeed } from './pki.js';

@@ -4,6 +4,7 @@
  * and reports progress and readiness to the starting CLI over the IPC channel, then lets it go.
  *
  *   node dist/src/controlplane/supervisor-main.js --state-dir DIR [--no-crds] [--bin-dir DIR]
+ *        [--cluster-name NAME] [--apiserver-port PORT]
  */
 import { parseArgs } from 'node:util';
 import { ControlPlane } from './control-plane.js';
@@ -31,6 +32,8 @@ async function run(): Promise<number> {
       'state-dir': { type: 'string' },
       'bin-dir': { type: 'string' },
       'no-crds': { type: 'boolean', default: false },
+      'cluster-name': { type: 'string' },
+      'apiserver-port': { type: 'string' },
     },
   });
   const stateDir = values['state-dir'];
@@ -69,6 +72,8 @@ async function run(): Promise<number> {
       stateDir,
       binDir: values['bin-dir'],
       detached: true,
+      clusterName: values['cluster-name'],
+      apiserverPort: values['apiserver-port'] === undefined ? undefined : Number(values['apiserver-port']),
       progress: (line) => report({ type: 'progress', line }),
     });
     if (!values['no-crds']) {
