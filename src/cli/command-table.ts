@@ -51,6 +51,10 @@ export const COMMANDS = {
     description: 'run a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) in the background',
     options: false,
   },
+  'local-provider': {
+    description: "run the local provider's controllers (LocalCluster, LocalControlPlane, LocalMachine): workload clusters as local processes",
+    options: true,
+  },
   'synth-server': {
     description: "synthesize the revisions a reconciler sends over a unix socket; run it in a container of its own that holds no credential",
     options: true,

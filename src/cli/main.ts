@@ -32,6 +32,7 @@ const LOADERS: Record<CommandName, () => Promise<CommandFactory>> = {
   ci: async () => (await import('./commands/ci.js')).ciCommand,
   controlplane: async () => (await import('./commands/controlplane.js')).controlPlaneCommand,
   'synth-server': async () => (await import('./commands/synth-server.js')).synthServerCommand,
+  'local-provider': async () => (await import('./commands/local-provider.js')).localProviderCommand,
 };
 
 /** Loads the full definition of a command, as `clusterops <name>` runs it. */
