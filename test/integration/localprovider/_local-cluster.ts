@@ -58,7 +58,7 @@ export async function ensureNamespace(client: KubeClient, name: string): Promise
 }
 
 /** A Cluster with its LocalCluster and LocalControlPlane, owned by it as Cluster API makes them. */
-export async function createLocalCluster(client: KubeClient, namespace: string, name: string, version = 'v1.36.3'): Promise<void> {
+export async function createLocalCluster(client: KubeClient, namespace: string, name: string, version = 'v1.36.3', options: { paused?: boolean } = {}): Promise<void> {
   await ensureNamespace(client, namespace);
   const labels = { 'cluster.x-k8s.io/cluster-name': name };
   const cluster = await create(client, capiPath('clusters', namespace), {
@@ -66,6 +66,7 @@ export async function createLocalCluster(client: KubeClient, namespace: string, 
     kind: 'Cluster',
     metadata: { name, namespace, labels },
     spec: {
+      paused: options.paused,
       infrastructureRef: { apiGroup: 'infrastructure.clusterops.io', kind: 'LocalCluster', name },
       controlPlaneRef: { apiGroup: 'controlplane.clusterops.io', kind: 'LocalControlPlane', name },
     },
