@@ -105,13 +105,26 @@ async function deleteForReplace(rm: ResourceManager, p: PlannedObject, info: Res
   }
 }
 
+/**
+ * Whether our apply changed the object. For kinds with a generation, that is a new generation or
+ * metadata of ours that the live object lacked: the resourceVersion alone would also count the
+ * status writes of a controller (Cluster API's, say) made between our list and our apply.
+ */
+function changedByApply(p: PlannedObject, applied: LiveObject): boolean {
+  if (!p.live) return true;
+  const generation = applied.metadata.generation;
+  if (p.live.generation === undefined || generation === undefined) return p.live.resourceVersion !== applied.metadata.resourceVersion;
+  if (generation !== p.live.generation) return true;
+  const lacks = (desired: Record<string, string> | undefined, live: Record<string, string>) => Object.entries(desired ?? {}).some(([k, v]) => live[k] !== v);
+  return lacks(p.desired.metadata.labels, p.live.labels) || lacks(p.desired.metadata.annotations, p.live.annotations);
+}
+
 /** Applies one object and says what happened to it. */
 async function applyObject(rm: ResourceManager, p: PlannedObject, options: ApplyOptions): Promise<AppliedObject> {
   const info = p.info ?? (await rm.discovery.resolve(p.desired.apiVersion, p.desired.kind));
   try {
     const res = await serverSideApply(rm, p, info, options.force ?? false);
-    const action: Action =
-      res.status === 201 ? 'created' : p.live && p.live.resourceVersion === res.body.metadata.resourceVersion ? 'unchanged' : 'configured';
+    const action: Action = res.status === 201 ? 'created' : changedByApply(p, res.body) ? 'configured' : 'unchanged';
     return { action, record: recordOf(p, res.body) };
   } catch (error) {
     const described = describeObjectError(p.ref, error);

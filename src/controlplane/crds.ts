@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ControlPlaneError } from './errors.js';
 import { KubeError, type KubeClient } from '../kube/client.js';
@@ -14,6 +14,7 @@ import { sleep } from './_proc.js';
 import { clusterApiCrdDir, type ProgressSink } from './upstream-assets.js';
 import { LOCAL_PROVIDER_CRDS } from '../model/local-provider-crds.js';
 import type { KubeObject } from '../model/manifest-set.js';
+import { contractLabelsOf, readContractLabels, type ContractLabels } from './contract-labels.js';
 
 /** Field manager of every apply made here. */
 export const FIELD_MANAGER = 'clusterops';
@@ -48,7 +49,9 @@ export interface InstalledCrds {
 interface CrdFile {
   path: string;
   text: string;
-  /** Hash of the file's bytes; stored on each CRD from it as CONTENT_HASH_ANNOTATION. */
+  /** Contract labels of the file's source (its first folder under the CRD dir). */
+  labels: ContractLabels;
+  /** Hash of the file's bytes and its labels; stored on each CRD from it as CONTENT_HASH_ANNOTATION. */
   hash: string;
 }
 
@@ -104,7 +107,8 @@ async function establishedByHash(client: KubeClient): Promise<Map<string, string
   const byHash = new Map<string, string[]>();
   for (const item of list.items) {
     const hash = item.metadata.annotations?.[CONTENT_HASH_ANNOTATION];
-    if (hash && isEstablished(item)) byHash.set(hash, [...(byHash.get(hash) ?? []), item.metadata.name]);
+    // Items of a list carry no apiVersion and kind, which the health table needs.
+    if (hash && isEstablished({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', ...item } as CrdStatus)) byHash.set(hash, [...(byHash.get(hash) ?? []), item.metadata.name]);
   }
   return byHash;
 }
@@ -148,14 +152,27 @@ function isEstablished(crd: CrdStatus): boolean {
   return objectHealth(crd as Record<string, unknown>).status === 'Current';
 }
 
-/** The YAML files under `dir` (recursively), in path order, with their content hashes. */
+/** Folders of the CRD dir that hold no CRDs to install: `_contract/` (label sources) and `webhooks/`. */
+function isCrdFile(name: string): boolean {
+  const parts = name.split(sep);
+  return (name.endsWith('.yaml') || name.endsWith('.yml')) && parts[0] !== 'webhooks' && !parts.some((part) => part.startsWith('_'));
+}
+
+/** The CRD files under `dir` (recursively), in path order, with their contract labels and content hashes. */
 async function readCrdFiles(dir: string): Promise<CrdFile[]> {
-  const names = (await readdir(dir, { recursive: true })).filter((file) => file.endsWith('.yaml') || file.endsWith('.yml')).sort();
+  const names = (await readdir(dir, { recursive: true })).filter(isCrdFile).sort();
+  const labelsBySource = new Map<string, Promise<ContractLabels>>();
+  const labelsOf = (name: string) => {
+    const source = name.includes(sep) ? name.slice(0, name.indexOf(sep)) : '';
+    if (!labelsBySource.has(source)) labelsBySource.set(source, readContractLabels(join(dir, source)));
+    return labelsBySource.get(source)!;
+  };
   return Promise.all(
     names.map(async (name) => {
       const path = join(dir, name);
-      const text = await readFile(path, 'utf8');
-      return { path, text, hash: createHash('sha256').update(text).digest('hex').slice(0, 32) };
+      const [text, labels] = await Promise.all([readFile(path, 'utf8'), labelsOf(name)]);
+      const hash = createHash('sha256').update(text).update(JSON.stringify([labels.all, [...labels.byCrd]])).digest('hex').slice(0, 32);
+      return { path, text, labels, hash };
     }),
   );
 }
@@ -164,7 +181,9 @@ async function readCrdFiles(dir: string): Promise<CrdFile[]> {
 function objectFiles(objects: readonly KubeObject[]): CrdFile[] {
   return objects.map((object) => {
     const text = JSON.stringify(object);
-    return { path: `(built in) ${object.metadata.name}`, text, hash: createHash('sha256').update(text).digest('hex').slice(0, 32) };
+    // They carry their contract label themselves (model/local-provider-crds.ts).
+    const labels: ContractLabels = { all: {}, byCrd: new Map() };
+    return { path: `(built in) ${object.metadata.name}`, text, labels, hash: createHash('sha256').update(text).digest('hex').slice(0, 32) };
   });
 }
 
@@ -173,8 +192,10 @@ function crdDocuments(file: CrdFile): CrdDocument[] {
   const crds: CrdDocument[] = [];
   for (const doc of parseAllDocuments(file.text)) {
     if (doc.errors.length > 0) throw new ControlPlaneError(`${relative(process.cwd(), file.path)}: ${doc.errors[0].message}`);
-    const object = doc.toJS() as { kind?: string; metadata?: { name?: string; annotations?: Record<string, string> } } | null;
+    const object = doc.toJS() as { kind?: string; metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> } } | null;
     if (object?.kind !== 'CustomResourceDefinition' || !object.metadata?.name) continue;
+    const labels = contractLabelsOf(file.labels, object.metadata.name);
+    if (Object.keys(labels).length > 0) object.metadata.labels = { ...object.metadata.labels, ...labels };
     object.metadata.annotations = { ...object.metadata.annotations, [CONTENT_HASH_ANNOTATION]: file.hash };
     crds.push({ file: file.path, name: object.metadata.name, object: object as Record<string, unknown> });
   }

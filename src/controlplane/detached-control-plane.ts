@@ -18,6 +18,8 @@ export interface DetachedStartOptions {
   stateDir: string;
   /** Install the Cluster API and provider CRDs. @default true */
   crds?: boolean;
+  /** Also run the Cluster API managers (and install the CRDs). @default false */
+  withCapi?: boolean;
   /** Folder with the three programs. @default what tools/build.sh prints */
   binDir?: string;
   /** @default no progress output */
@@ -51,6 +53,7 @@ export async function startDetachedControlPlane(options: DetachedStartOptions): 
   const progress = options.progress ?? (() => undefined);
   const args = [...process.execArgv, supervisorEntry(), '--state-dir', files.dir];
   if (options.crds === false) args.push('--no-crds');
+  if (options.withCapi) args.push('--with-capi');
   if (options.binDir) args.push('--bin-dir', options.binDir);
   if (options.clusterName) args.push('--cluster-name', options.clusterName);
   if (options.apiserverPort !== undefined) args.push('--apiserver-port', String(options.apiserverPort));

@@ -64,6 +64,8 @@ export interface PkiPaths {
   /** `O=system:masters`: the admin identity written into the admin kubeconfig. */
   admin: CertPaths;
   kubeControllerManager: CertPaths;
+  /** Serving certificate of the admission webhooks on loopback (Cluster API's managers); `ca` is their caBundle. */
+  webhookServer: CertPaths;
   serviceAccount: { publicKey: string; privateKey: string };
 }
 
@@ -105,6 +107,7 @@ const LEAVES: Record<Exclude<keyof PkiPaths, 'dir' | AuthorityName | 'serviceAcc
   admin: { file: 'admin', issuer: 'ca', subject: 'CN=clusterops-admin, O=system:masters', usage: 'client' },
   kubeControllerManager: { file: 'kube-controller-manager', issuer: 'ca', subject: 'CN=system:kube-controller-manager', usage: 'client' },
   frontProxyClient: { file: 'front-proxy-client', issuer: 'frontProxyCa', subject: `CN=${FRONT_PROXY_CLIENT_NAME}`, usage: 'client' },
+  webhookServer: { file: 'webhook-server', issuer: 'ca', subject: 'CN=clusterops-webhooks', usage: 'server', dns: LOOPBACK_DNS, ips: LOOPBACK_IPS },
 };
 
 const CAS: Record<AuthorityName, { file: string; subject: string }> = {

@@ -3,12 +3,17 @@
  * the control plane's processes (which die with it, even on SIGKILL), stops them on SIGTERM/SIGINT,
  * and reports progress and readiness to the starting CLI over the IPC channel, then lets it go.
  *
- *   node dist/src/controlplane/supervisor-main.js --state-dir DIR [--no-crds] [--bin-dir DIR]
+ *   node dist/src/controlplane/supervisor-main.js --state-dir DIR [--no-crds] [--bin-dir DIR] [--with-capi]
  *        [--cluster-name NAME] [--apiserver-port PORT]
+ *
+ * With `--with-capi` it also runs the Cluster API managers (cluster-api-runtime.ts).
  */
 import { parseArgs } from 'node:util';
 import { ControlPlane } from './control-plane.js';
+import { ClusterApiRuntime } from './cluster-api-runtime.js';
 import { installClusterApiCrds } from './crds.js';
+import { adminClient } from './_admin-client.js';
+import { removeWebhookConfigurations } from './webhook-configurations.js';
 
 /** Messages the supervisor sends to the process that started it. */
 export type SupervisorMessage =
@@ -34,6 +39,7 @@ async function run(): Promise<number> {
       'no-crds': { type: 'boolean', default: false },
       'cluster-name': { type: 'string' },
       'apiserver-port': { type: 'string' },
+      'with-capi': { type: 'boolean', default: false },
     },
   });
   const stateDir = values['state-dir'];
@@ -43,6 +49,7 @@ async function run(): Promise<number> {
   }
 
   let controlPlane: ControlPlane | undefined;
+  let clusterApi: ClusterApiRuntime | undefined;
   let ready = false;
   let shuttingDown: Promise<number> | undefined;
   let stopRequested: (code: number) => void = () => undefined;
@@ -55,6 +62,7 @@ async function run(): Promise<number> {
     }
     shuttingDown ??= (async () => {
       log(`stopping (${why})`);
+      await clusterApi?.stop();
       await controlPlane?.stop();
       log('stopped');
       return code;
@@ -76,11 +84,18 @@ async function run(): Promise<number> {
       apiserverPort: values['apiserver-port'] === undefined ? undefined : Number(values['apiserver-port']),
       progress: (line) => report({ type: 'progress', line }),
     });
-    if (!values['no-crds']) {
-      await installClusterApiCrds(controlPlane.kubeconfigPath, { progress: (line) => report({ type: 'progress', line }) });
+    const progress = (line: string) => report({ type: 'progress', line });
+    if (!values['no-crds'] || values['with-capi']) {
+      await installClusterApiCrds(controlPlane.kubeconfigPath, { progress });
+    }
+    if (values['with-capi']) {
+      clusterApi = await ClusterApiRuntime.start({ stateDir, kubeconfig: controlPlane.kubeconfigPath, progress });
+    } else {
+      await removeLeftoverWebhooks(controlPlane.kubeconfigPath);
     }
   } catch (error) {
     report({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    await clusterApi?.stop();
     await controlPlane?.stop();
     return 1;
   }
@@ -93,6 +108,17 @@ async function run(): Promise<number> {
     shutdown(`${failure.component} failed`, 1);
   });
   return stopped;
+}
+
+/** A previous start with `--with-capi` may have left webhooks of managers that do not run now. */
+async function removeLeftoverWebhooks(kubeconfig: string): Promise<void> {
+  const client = await adminClient(kubeconfig);
+  try {
+    const removed = await removeWebhookConfigurations(client);
+    if (removed > 0) log(`removed ${removed} webhook configurations of Cluster API managers that no longer run`);
+  } finally {
+    client.close();
+  }
 }
 
 run().then(

@@ -52,6 +52,25 @@ export function binariesIn(dir: string): BinaryPaths {
   return Object.fromEntries(BINARIES.map((name) => [name, join(dir, name)])) as BinaryPaths;
 }
 
+/** Names of the Cluster API managers in the folder `tools/build-capi.sh` prints. */
+export const CLUSTER_API_MANAGERS = ['capi-manager', 'capi-kubeadm-bootstrap-manager', 'capi-kubeadm-control-plane-manager'] as const;
+/** One of CLUSTER_API_MANAGERS. */
+export type ClusterApiManager = (typeof CLUSTER_API_MANAGERS)[number];
+
+/** Runs `tools/build-capi.sh` (which honours CLUSTEROPS_CAPI_BIN) and returns the path of each manager. */
+export async function clusterApiBinaries(progress: ProgressSink = stderrProgress): Promise<Record<ClusterApiManager, string>> {
+  const dir = await runScript('build-capi.sh', progress);
+  const paths = Object.fromEntries(CLUSTER_API_MANAGERS.map((name) => [name, join(dir, name)])) as Record<ClusterApiManager, string>;
+  for (const [name, path] of Object.entries(paths)) {
+    try {
+      await access(path, constants.X_OK);
+    } catch {
+      throw new ControlPlaneError(`${name} is missing from ${dir} (set CLUSTEROPS_CAPI_BIN to a folder with ${CLUSTER_API_MANAGERS.join(', ')})`);
+    }
+  }
+  return paths;
+}
+
 /** Runs `tools/crds.sh` and returns the folder holding one subfolder of CRD YAML files per source. */
 export async function clusterApiCrdDir(progress: ProgressSink = stderrProgress): Promise<string> {
   return runScript('crds.sh', progress);

@@ -34,14 +34,15 @@ export function controlPlaneCommand(ctx: CommandContext = defaultContext): Comma
     .description('start the control plane and install the Cluster API CRDs; prints the kubeconfig path when ready')
     .option(...stateDirOption)
     .option('--no-crds', 'do not install the Cluster API and provider CRDs')
-    .action(async (opts: { stateDir: string; crds: boolean }) => {
+    .option('--with-capi', 'also run the Cluster API managers (core, kubeadm bootstrap, kubeadm control plane), built by tools/build-capi.sh')
+    .action(async (opts: { stateDir: string; crds: boolean; withCapi?: boolean }) => {
       const status = await controlPlaneStatus(opts.stateDir);
       if (status.condition === 'running') {
         progress(`controlplane: already running in ${display(status.stateDir)}`);
         ctx.stdout.write(`${status.state?.kubeconfig}\n`);
         return ctx.exit(ExitCode.ok);
       }
-      const started = await startDetachedControlPlane({ stateDir: opts.stateDir, crds: opts.crds, progress });
+      const started = await startDetachedControlPlane({ stateDir: opts.stateDir, crds: opts.crds, withCapi: opts.withCapi, progress });
       progress(`controlplane: ready at ${started.server} (supervisor pid ${started.supervisorPid})`);
       progress(`controlplane: export KUBECONFIG=${display(started.kubeconfig)}`);
       ctx.stdout.write(`${started.kubeconfig}\n`);

@@ -1,0 +1,3 @@
+module clusterops.io/tools/capi
+
+go 1.26.0
