@@ -15,6 +15,7 @@ const PROVIDER_FACTS: Record<Provider, { region?: string; machineType?: string }
   docker: {},
   aws: { region: 'eu-west-1', machineType: 'm6i.large' },
   azure: { region: 'westeurope', machineType: 'Standard_D4s_v5' },
+  local: {},
 };
 
 /** Settings of a declaration; every field has a valid default. */

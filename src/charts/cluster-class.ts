@@ -103,7 +103,8 @@ export interface ClusterClassParts {
   namespace: string;
   infrastructureCluster: ApiObject;
   controlPlane: ApiObject;
-  controlPlaneMachine: ApiObject;
+  /** Infrastructure of control-plane machines; absent for a machineless control plane (local). */
+  controlPlaneMachine?: ApiObject;
   workerBootstrap: ApiObject;
   workerMachine: ApiObject;
   /** Provider variables, in addition to the node pool ones every class has. @default none */
@@ -284,11 +285,13 @@ export function addClusterClass(scope: Construct, parts: ClusterClassParts): Clu
     metadata: { name: parts.name, namespace: parts.namespace },
     spec: {
       infrastructure: { templateRef: templateRef(parts.infrastructureCluster) },
-      controlPlane: {
-        templateRef: templateRef(parts.controlPlane),
-        machineInfrastructure: { templateRef: templateRef(parts.controlPlaneMachine) },
-        healthCheck: structuredClone(HEALTH_CHECK),
-      },
+      controlPlane: parts.controlPlaneMachine
+        ? {
+            templateRef: templateRef(parts.controlPlane),
+            machineInfrastructure: { templateRef: templateRef(parts.controlPlaneMachine) },
+            healthCheck: structuredClone(HEALTH_CHECK),
+          }
+        : { templateRef: templateRef(parts.controlPlane) },
       workers: {
         machineDeployments: [
           {

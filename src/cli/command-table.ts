@@ -55,6 +55,10 @@ export const COMMANDS = {
     description: "print a workload cluster's kubeconfig (from its <cluster>-kubeconfig Secret in the management cluster)",
     options: true,
   },
+  'local-provider': {
+    description: "run the local provider's controllers (LocalCluster, LocalControlPlane, LocalMachine): workload clusters as local processes",
+    options: true,
+  },
   'synth-server': {
     description: "synthesize the revisions a reconciler sends over a unix socket; run it in a container of its own that holds no credential",
     options: true,

@@ -33,6 +33,7 @@ const LOADERS: Record<CommandName, () => Promise<CommandFactory>> = {
   controlplane: async () => (await import('./commands/controlplane.js')).controlPlaneCommand,
   kubeconfig: async () => (await import('./commands/kubeconfig.js')).kubeconfigCommand,
   'synth-server': async () => (await import('./commands/synth-server.js')).synthServerCommand,
+  'local-provider': async () => (await import('./commands/local-provider.js')).localProviderCommand,
 };
 
 /** Loads the full definition of a command, as `clusterops <name>` runs it. */

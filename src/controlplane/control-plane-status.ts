@@ -20,8 +20,8 @@ export interface ControlPlaneStatus {
   ready?: boolean;
 }
 
-/** Reads state.json and checks each recorded process, and `/readyz` when all run. */
-export async function controlPlaneStatus(stateDir: string): Promise<ControlPlaneStatus> {
+/** Reads state.json and checks each recorded process, and `/readyz` when all run (unless `probe` is false: a cheap look at /proc only). */
+export async function controlPlaneStatus(stateDir: string, options: { probe?: boolean } = {}): Promise<ControlPlaneStatus> {
   const dir = stateFiles(stateDir).dir;
   const state = await readState(dir);
   const components = COMPONENTS.map((component) => {
@@ -32,7 +32,7 @@ export async function controlPlaneStatus(stateDir: string): Promise<ControlPlane
   const condition: ControlPlaneCondition =
     runningCount === COMPONENTS.length ? 'running' : runningCount === 0 ? 'stopped' : 'degraded';
   const status: ControlPlaneStatus = { stateDir: dir, condition, state, components, ownerRunning: isRunning(state?.owner) };
-  if (condition === 'running' && state) status.ready = await isReady(state.kubeconfig);
+  if (condition === 'running' && state && options.probe !== false) status.ready = await isReady(state.kubeconfig);
   return status;
 }
 

@@ -12,7 +12,7 @@ import { adminClient, answers, PROBE_OPTIONS } from './_admin-client.js';
 import { ControlPlaneError } from './errors.js';
 import { pickFreePorts } from './free-ports.js';
 import { writeControlPlaneKubeconfigs, type ControlPlaneKubeconfigs } from './kubeconfig.js';
-import { ensurePki, SERVICE_CIDR, type PkiPaths } from './pki.js';
+import { ensurePki, FRONT_PROXY_CLIENT_NAME, SERVICE_CIDR, type PkiPaths } from './pki.js';
 import { signal, sleep, startTime, waitUntilGone } from './_proc.js';
 import {
   acquireOwnerLock,
@@ -51,6 +51,11 @@ export interface ControlPlaneOptions {
   waitForControllers?: boolean;
   /** Recorded in state.json: the owner is the detached supervisor, which `stop` may signal. @default false */
   detached?: boolean;
+  /**
+   * The API server's port, fixed (e.g. a workload cluster's control-plane endpoint); a taken port is an error.
+   * @default the previous start's port when still free, else a free one
+   */
+  apiserverPort?: number;
 }
 
 /** A component that died while the control plane was meant to run. */
@@ -111,6 +116,14 @@ const ARGS: Record<Component, (ctx: LaunchContext) => string[]> = {
     `--tls-cert-file=${pki.apiserver.cert}`,
     `--tls-private-key-file=${pki.apiserver.key}`,
     `--client-ca-file=${pki.ca.cert}`,
+    // Request-header authentication for aggregated API servers, as kubeadm sets it up.
+    `--requestheader-client-ca-file=${pki.frontProxyCa.cert}`,
+    `--requestheader-allowed-names=${FRONT_PROXY_CLIENT_NAME}`,
+    '--requestheader-username-headers=X-Remote-User',
+    '--requestheader-group-headers=X-Remote-Group',
+    '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+    `--proxy-client-cert-file=${pki.frontProxyClient.cert}`,
+    `--proxy-client-key-file=${pki.frontProxyClient.key}`,
     `--service-account-issuer=${SERVICE_ACCOUNT_ISSUER}`,
     `--service-account-key-file=${pki.serviceAccount.publicKey}`,
     `--service-account-signing-key-file=${pki.serviceAccount.privateKey}`,
@@ -182,7 +195,7 @@ export class ControlPlane {
       if (previous) await killOrphans(previous, progress);
       let preferred = previous ? [previous.ports.etcdClient, previous.ports.etcdPeer, previous.ports.apiserver] : [];
       for (let attempt = 1; ; attempt++) {
-        const [etcdClient, etcdPeer, apiserver] = await pickFreePorts(3, preferred);
+        const [etcdClient, etcdPeer, apiserver] = await pickPorts(preferred, options.apiserverPort);
         try {
           return await ControlPlane.launch(options, progress, { owner, binaries, pki, ports: { etcdClient, etcdPeer, apiserver } });
         } catch (error) {
@@ -293,6 +306,16 @@ export class ControlPlane {
       await releaseOwnerLock(this.current.stateDir);
     })();
     return this.stopping;
+  }
+}
+
+/** Ports for etcd (client, peer) and the API server; a fixed API server port is never handed to etcd. */
+async function pickPorts(preferred: number[], apiserverPort: number | undefined): Promise<number[]> {
+  if (apiserverPort === undefined) return pickFreePorts(3, preferred);
+  for (;;) {
+    const [etcdClient, etcdPeer] = await pickFreePorts(2, preferred.slice(0, 2));
+    if (etcdClient !== apiserverPort && etcdPeer !== apiserverPort) return [etcdClient, etcdPeer, apiserverPort];
+    preferred = [];
   }
 }
 

@@ -12,6 +12,8 @@ import { objectHealth } from '../apply/health.js';
 import { adminClient } from './_admin-client.js';
 import { sleep } from './_proc.js';
 import { clusterApiCrdDir, type ProgressSink } from './upstream-assets.js';
+import { LOCAL_PROVIDER_CRDS } from '../model/local-provider-crds.js';
+import type { KubeObject } from '../model/manifest-set.js';
 import { contractLabelsOf, readContractLabels, type ContractLabels } from './contract-labels.js';
 
 /** Field manager of every apply made here. */
@@ -32,6 +34,8 @@ export interface InstallCrdsOptions {
   progress?: ProgressSink;
   /** How long to wait for every CRD to be established. @default 120_000 */
   timeoutMs?: number;
+  /** CRDs defined in code to install with the files: the local provider's. @default LOCAL_PROVIDER_CRDS */
+  objects?: readonly KubeObject[];
 }
 
 /** What was installed. */
@@ -70,7 +74,7 @@ export async function installClusterApiCrds(kubeconfigPath: string, options: Ins
   const began = Date.now();
   const progress = options.progress ?? (() => undefined);
   const dir = options.crdDir ?? (await clusterApiCrdDir(progress));
-  const files = await readCrdFiles(dir);
+  const files = [...(await readCrdFiles(dir)), ...objectFiles(options.objects ?? LOCAL_PROVIDER_CRDS)];
   const client = await adminClient(kubeconfigPath, { timeoutMs: REQUEST_TIMEOUT_MS });
   try {
     const established = await establishedByHash(client);
@@ -171,6 +175,16 @@ async function readCrdFiles(dir: string): Promise<CrdFile[]> {
       return { path, text, labels, hash };
     }),
   );
+}
+
+/** CRDs defined in code, as one pseudo-file each (JSON is YAML), so they are installed and skipped like the files. */
+function objectFiles(objects: readonly KubeObject[]): CrdFile[] {
+  return objects.map((object) => {
+    const text = JSON.stringify(object);
+    // They carry their contract label themselves (model/local-provider-crds.ts).
+    const labels: ContractLabels = { all: {}, byCrd: new Map() };
+    return { path: `(built in) ${object.metadata.name}`, text, labels, hash: createHash('sha256').update(text).digest('hex').slice(0, 32) };
+  });
 }
 
 /** The CustomResourceDefinition documents of one file, annotated with the file's hash. */

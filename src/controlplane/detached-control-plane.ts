@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControlPlaneError } from './errors.js';
+import { seedPki, type PkiSeed } from './pki.js';
 import { stateFiles } from './state-file.js';
 import type { SupervisorMessage } from './supervisor-main.js';
 import type { ProgressSink } from './upstream-assets.js';
@@ -23,6 +24,12 @@ export interface DetachedStartOptions {
   binDir?: string;
   /** @default no progress output */
   progress?: ProgressSink;
+  /** Name of the cluster, context and user in the admin kubeconfig. @default 'clusterops-local' */
+  clusterName?: string;
+  /** The API server's fixed port. @default a free one (the previous one when still free) */
+  apiserverPort?: number;
+  /** Authorities and service-account keys to use instead of generated ones (see seedPki). @default none */
+  pkiSeed?: PkiSeed;
 }
 
 /** Where the started control plane is. */
@@ -48,6 +55,9 @@ export async function startDetachedControlPlane(options: DetachedStartOptions): 
   if (options.crds === false) args.push('--no-crds');
   if (options.withCapi) args.push('--with-capi');
   if (options.binDir) args.push('--bin-dir', options.binDir);
+  if (options.clusterName) args.push('--cluster-name', options.clusterName);
+  if (options.apiserverPort !== undefined) args.push('--apiserver-port', String(options.apiserverPort));
+  if (options.pkiSeed) await seedPki(files.dir, options.pkiSeed);
   const logPath = join(files.logs, 'supervisor.log');
   const log = openSync(logPath, 'a', 0o600);
   let child;

@@ -2,11 +2,14 @@
  * The identity material of a local control plane: certificate authorities, serving and client
  * certificates and the service-account key pair, kept as PEM files under `<stateDir>/pki`.
  * Files that exist and are still valid are reused, so a restarted control plane keeps its identity.
+ * A caller may provide the authorities and the service-account key instead (`seedPki`, e.g. from
+ * Cluster API's `<cluster>-ca` Secrets): provided ones are used as they are and never replaced.
  */
-import { webcrypto } from 'node:crypto';
-import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
+import { mkdir, readFile, writeFile, chmod, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { ControlPlaneError } from './errors.js';
 
 // Node's Web Crypto, typed by @types/node; @peculiar/x509 types it with the DOM names.
 x509.cryptoProvider.set(webcrypto as never);
@@ -19,6 +22,12 @@ interface KeyPair {
 
 const KEY_ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGNING_ALGORITHM = { name: 'ECDSA', hash: 'SHA-256' } as const;
+/** How a provided key of each type is imported into Web Crypto and signs (RSA: what kubeadm and Cluster API generate). */
+const IMPORT_ALGORITHMS: Record<string, { key: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams; sign: webcrypto.Algorithm & { hash: string } }> = {
+  rsa: { key: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, sign: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } },
+  'ec:prime256v1': { key: { name: 'ECDSA', namedCurve: 'P-256' }, sign: { name: 'ECDSA', hash: 'SHA-256' } },
+  'ec:secp384r1': { key: { name: 'ECDSA', namedCurve: 'P-384' }, sign: { name: 'ECDSA', hash: 'SHA-384' } },
+};
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CA_VALIDITY_DAYS = 3650;
 const LEAF_VALIDITY_DAYS = 825;
@@ -29,6 +38,9 @@ const RENEW_BEFORE_DAYS = 30;
 export const KUBERNETES_SERVICE_IP = '10.0.0.1';
 /** The Service IP range handed to kube-apiserver. */
 export const SERVICE_CIDR = '10.0.0.0/24';
+
+/** The name kube-apiserver accepts in the front-proxy client certificate (`--requestheader-allowed-names`). */
+export const FRONT_PROXY_CLIENT_NAME = 'front-proxy-client';
 
 /** Paths of one certificate and its private key. */
 export interface CertPaths {
@@ -44,6 +56,9 @@ export interface PkiPaths {
   apiserver: CertPaths;
   /** Trusted by etcd for clients and peers; separate from `ca`, so API clients cannot talk to etcd. */
   etcdCa: CertPaths;
+  /** Signs the client certificate the API server presents to aggregated API servers (request-header authentication). */
+  frontProxyCa: CertPaths;
+  frontProxyClient: CertPaths;
   etcdServer: CertPaths;
   apiserverEtcdClient: CertPaths;
   /** `O=system:masters`: the admin identity written into the admin kubeconfig. */
@@ -55,10 +70,12 @@ export interface PkiPaths {
 }
 
 type Usage = 'server' | 'client' | 'server+client';
+/** The three certificate authorities. */
+type AuthorityName = 'ca' | 'etcdCa' | 'frontProxyCa';
 
 interface LeafSpec {
   file: string;
-  issuer: 'ca' | 'etcdCa';
+  issuer: AuthorityName;
   subject: string;
   usage: Usage;
   dns?: string[];
@@ -69,7 +86,7 @@ const LOOPBACK_DNS = ['localhost'];
 const LOOPBACK_IPS = ['127.0.0.1', '::1'];
 
 /** The leaf certificates, one row each. */
-const LEAVES: Record<Exclude<keyof PkiPaths, 'dir' | 'ca' | 'etcdCa' | 'serviceAccount'>, LeafSpec> = {
+const LEAVES: Record<Exclude<keyof PkiPaths, 'dir' | AuthorityName | 'serviceAccount'>, LeafSpec> = {
   apiserver: {
     file: 'apiserver',
     issuer: 'ca',
@@ -89,13 +106,27 @@ const LEAVES: Record<Exclude<keyof PkiPaths, 'dir' | 'ca' | 'etcdCa' | 'serviceA
   apiserverEtcdClient: { file: 'apiserver-etcd-client', issuer: 'etcdCa', subject: 'CN=kube-apiserver-etcd-client', usage: 'client' },
   admin: { file: 'admin', issuer: 'ca', subject: 'CN=clusterops-admin, O=system:masters', usage: 'client' },
   kubeControllerManager: { file: 'kube-controller-manager', issuer: 'ca', subject: 'CN=system:kube-controller-manager', usage: 'client' },
+  frontProxyClient: { file: 'front-proxy-client', issuer: 'frontProxyCa', subject: `CN=${FRONT_PROXY_CLIENT_NAME}`, usage: 'client' },
   webhookServer: { file: 'webhook-server', issuer: 'ca', subject: 'CN=clusterops-webhooks', usage: 'server', dns: LOOPBACK_DNS, ips: LOOPBACK_IPS },
 };
 
-const CAS = {
+const CAS: Record<AuthorityName, { file: string; subject: string }> = {
   ca: { file: 'ca', subject: 'CN=clusterops-controlplane-ca' },
   etcdCa: { file: 'etcd-ca', subject: 'CN=clusterops-etcd-ca' },
-} as const;
+  frontProxyCa: { file: 'front-proxy-ca', subject: 'CN=clusterops-front-proxy-ca' },
+};
+
+/** File listing the authorities (and `serviceAccount`) a caller provided; those are never generated or renewed. */
+const PROVIDED_FILE = 'provided.json';
+
+/** PEM material a caller provides instead of generated identity; any part may be absent (it is generated then). */
+export interface PkiSeed {
+  ca?: { cert: string; key: string };
+  etcdCa?: { cert: string; key: string };
+  frontProxyCa?: { cert: string; key: string };
+  /** The service-account signing key pair: PEM public key and private key. */
+  serviceAccount?: { publicKey: string; privateKey: string };
+}
 
 const EXTENDED_USAGES: Record<Usage, string[]> = {
   server: [x509.ExtendedKeyUsage.serverAuth],
@@ -106,8 +137,37 @@ const EXTENDED_USAGES: Record<Usage, string[]> = {
 interface Authority {
   cert: x509.X509Certificate;
   keys: KeyPair;
+  /** How this authority's key signs. */
+  signing: webcrypto.Algorithm & { hash: string };
   /** True when this run created it, so every certificate it signs must be issued again. */
   fresh: boolean;
+}
+
+/**
+ * Writes provided authorities and service-account keys into `<stateDir>/pki` and records them as
+ * provided, so ensurePki uses them as they are. Leaves signed by an authority that changed are
+ * issued again by ensurePki. Keys may be RSA or ECDSA (P-256, P-384), in PKCS#1, SEC1 or PKCS#8 PEM.
+ */
+export async function seedPki(stateDir: string, seed: PkiSeed): Promise<void> {
+  const dir = join(stateDir, 'pki');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const provided = new Set(await readProvided(dir));
+  for (const name of Object.keys(CAS) as AuthorityName[]) {
+    const pair = seed[name];
+    if (!pair) continue;
+    checkKeyPair(name, pair.cert, pair.key);
+    await writeIfChanged(join(dir, `${CAS[name].file}.key`), pair.key, 0o600);
+    await writeIfChanged(join(dir, `${CAS[name].file}.crt`), pair.cert, 0o644);
+    provided.add(name);
+  }
+  if (seed.serviceAccount) {
+    await writeIfChanged(join(dir, 'sa.key'), seed.serviceAccount.privateKey, 0o600);
+    await writeIfChanged(join(dir, 'sa.pub'), seed.serviceAccount.publicKey, 0o644);
+    provided.add('serviceAccount');
+  }
+  const temporary = join(dir, `${PROVIDED_FILE}.${process.pid}.tmp`);
+  await writeFile(temporary, JSON.stringify([...provided].sort()) + '\n', { mode: 0o600 });
+  await rename(temporary, join(dir, PROVIDED_FILE));
 }
 
 /** Creates what is missing or expiring under `<stateDir>/pki` and returns the paths of every file. */
@@ -116,19 +176,79 @@ export async function ensurePki(stateDir: string): Promise<PkiPaths> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const paths = (file: string): CertPaths => ({ cert: join(dir, `${file}.crt`), key: join(dir, `${file}.key`) });
 
-  const authorities = {
-    ca: await ensureAuthority(paths(CAS.ca.file), CAS.ca.subject),
-    etcdCa: await ensureAuthority(paths(CAS.etcdCa.file), CAS.etcdCa.subject),
-  };
+  const provided = new Set(await readProvided(dir));
+  const authorities = {} as Record<AuthorityName, Authority>;
+  for (const name of Object.keys(CAS) as AuthorityName[]) {
+    authorities[name] = provided.has(name)
+      ? await providedAuthority(paths(CAS[name].file), name)
+      : await ensureAuthority(paths(CAS[name].file), CAS[name].subject);
+  }
   const leaves = {} as Record<keyof typeof LEAVES, CertPaths>;
   for (const [name, spec] of Object.entries(LEAVES) as Array<[keyof typeof LEAVES, LeafSpec]>) {
     leaves[name] = paths(spec.file);
     await ensureLeaf(leaves[name], spec, authorities[spec.issuer]);
   }
   const serviceAccount = { publicKey: join(dir, 'sa.pub'), privateKey: join(dir, 'sa.key') };
-  await ensureServiceAccountKeys(serviceAccount.publicKey, serviceAccount.privateKey);
+  if (provided.has('serviceAccount')) await checkProvidedServiceAccount(serviceAccount.publicKey, serviceAccount.privateKey);
+  else await ensureServiceAccountKeys(serviceAccount.publicKey, serviceAccount.privateKey);
 
-  return { dir, ca: paths(CAS.ca.file), etcdCa: paths(CAS.etcdCa.file), ...leaves, serviceAccount };
+  return {
+    dir,
+    ca: paths(CAS.ca.file),
+    etcdCa: paths(CAS.etcdCa.file),
+    frontProxyCa: paths(CAS.frontProxyCa.file),
+    ...leaves,
+    serviceAccount,
+  };
+}
+
+/** A provided authority, loaded as it is: unusable or expired is an error, never a reason to make a new one. */
+async function providedAuthority(paths: CertPaths, name: AuthorityName): Promise<Authority> {
+  const [certPem, keyPem] = await Promise.all([readOptional(paths.cert), readOptional(paths.key)]);
+  if (!certPem || !keyPem) throw new ControlPlaneError(`provided ${name} is missing from ${paths.cert} / ${paths.key}`);
+  const loaded = await importPair(certPem, keyPem).catch((error: Error) => {
+    throw new ControlPlaneError(`provided ${name} in ${paths.cert} cannot be used: ${error.message}`);
+  });
+  if (loaded.cert.notAfter.getTime() <= Date.now()) {
+    throw new ControlPlaneError(`provided ${name} in ${paths.cert} expired on ${loaded.cert.notAfter.toISOString()}`);
+  }
+  return { ...loaded, fresh: false };
+}
+
+async function checkProvidedServiceAccount(publicKeyPath: string, privateKeyPath: string): Promise<void> {
+  const [pub, key] = await Promise.all([readOptional(publicKeyPath), readOptional(privateKeyPath)]);
+  if (!pub || !key) throw new ControlPlaneError(`provided service-account keys are missing from ${publicKeyPath} / ${privateKeyPath}`);
+}
+
+/** Throws when `certPem` is not a CA certificate or `keyPem` is not its private key. */
+function checkKeyPair(name: string, certPem: string, keyPem: string): void {
+  let matches: boolean;
+  try {
+    const cert = new x509.X509Certificate(certPem);
+    const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+    matches = Buffer.from(cert.publicKey.rawData).equals(fromKey);
+  } catch (error) {
+    throw new ControlPlaneError(`provided ${name}: not a PEM certificate and private key (${(error as Error).message})`);
+  }
+  if (!matches) throw new ControlPlaneError(`provided ${name}: the private key does not belong to the certificate`);
+}
+
+async function readProvided(dir: string): Promise<string[]> {
+  const text = await readOptional(join(dir, PROVIDED_FILE));
+  if (text === undefined) return [];
+  try {
+    const list = JSON.parse(text) as unknown;
+    if (Array.isArray(list) && list.every((item) => typeof item === 'string')) return list;
+  } catch {
+    // reported below
+  }
+  throw new ControlPlaneError(`${join(dir, PROVIDED_FILE)} is not a list of provided authorities`);
+}
+
+async function writeIfChanged(path: string, content: string, mode: number): Promise<void> {
+  if ((await readOptional(path)) === content) return;
+  await writeFile(path, content, { mode });
+  await chmod(path, mode);
 }
 
 async function ensureAuthority(paths: CertPaths, subject: string): Promise<Authority> {
@@ -151,7 +271,7 @@ async function ensureAuthority(paths: CertPaths, subject: string): Promise<Autho
     ],
   });
   await writePair(paths, cert, keys.privateKey);
-  return { cert, keys, fresh: true };
+  return { cert, keys, signing: SIGNING_ALGORITHM, fresh: true };
 }
 
 async function ensureLeaf(paths: CertPaths, spec: LeafSpec, issuer: Authority): Promise<void> {
@@ -179,7 +299,7 @@ async function ensureLeaf(paths: CertPaths, spec: LeafSpec, issuer: Authority): 
     notAfter: new Date(Date.now() + LEAF_VALIDITY_DAYS * DAY_MS),
     publicKey: keys.publicKey,
     signingKey: issuer.keys.privateKey,
-    signingAlgorithm: SIGNING_ALGORITHM,
+    signingAlgorithm: issuer.signing,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
@@ -200,20 +320,29 @@ async function ensureServiceAccountKeys(publicKeyPath: string, privateKeyPath: s
   await writeFile(publicKeyPath, x509.PemConverter.encode(spki, 'PUBLIC KEY'), { mode: 0o644 });
 }
 
-async function loadPair(paths: CertPaths): Promise<{ cert: x509.X509Certificate; keys: KeyPair } | undefined> {
+async function loadPair(paths: CertPaths): Promise<Omit<Authority, 'fresh'> | undefined> {
   const [certPem, keyPem] = await Promise.all([readOptional(paths.cert), readOptional(paths.key)]);
   if (!certPem || !keyPem) return undefined;
   try {
-    const cert = new x509.X509Certificate(certPem);
-    const privateKey = (await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(keyPem), KEY_ALGORITHM, true, [
-      'sign',
-    ]));
-    const publicKey = (await cert.publicKey.export(KEY_ALGORITHM, ['verify'])) as Key;
-    return { cert, keys: { privateKey, publicKey } };
+    return await importPair(certPem, keyPem);
   } catch {
-    // Unreadable or of another algorithm: treat as missing and issue a new one.
+    // Unreadable or of an unknown algorithm: treat as missing and issue a new one.
     return undefined;
   }
+}
+
+/** A certificate and its private key (RSA or ECDSA, any PEM encoding) as Web Crypto keys. */
+async function importPair(certPem: string, keyPem: string): Promise<Omit<Authority, 'fresh'>> {
+  const cert = new x509.X509Certificate(certPem);
+  const nodeKey = createPrivateKey(keyPem);
+  const details = nodeKey.asymmetricKeyDetails;
+  const type = nodeKey.asymmetricKeyType === 'ec' ? `ec:${details?.namedCurve ?? ''}` : String(nodeKey.asymmetricKeyType);
+  const algorithm = IMPORT_ALGORITHMS[type];
+  if (!algorithm) throw new Error(`keys of type ${type} are not supported (RSA, ECDSA P-256 or P-384)`);
+  const der = nodeKey.export({ type: 'pkcs8', format: 'der' });
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der, algorithm.key, true, ['sign']);
+  const publicKey = (await cert.publicKey.export(algorithm.key, ['verify'])) as Key;
+  return { cert, keys: { privateKey, publicKey }, signing: algorithm.sign };
 }
 
 async function writePair(paths: CertPaths, cert: x509.X509Certificate, privateKey: Key): Promise<void> {

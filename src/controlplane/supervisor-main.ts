@@ -4,12 +4,15 @@
  * and reports progress and readiness to the starting CLI over the IPC channel, then lets it go.
  *
  *   node dist/src/controlplane/supervisor-main.js --state-dir DIR [--no-crds] [--bin-dir DIR] [--with-capi]
+ *        [--cluster-name NAME] [--apiserver-port PORT]
  *
  * With `--with-capi` it also runs the Cluster API managers (cluster-api-runtime.ts).
  */
 import { parseArgs } from 'node:util';
 import { ControlPlane } from './control-plane.js';
+import { join } from 'node:path';
 import { ClusterApiRuntime } from './cluster-api-runtime.js';
+import { repositoryRoot } from './upstream-assets.js';
 import { installClusterApiCrds } from './crds.js';
 import { adminClient } from './_admin-client.js';
 import { removeWebhookConfigurations } from './webhook-configurations.js';
@@ -36,6 +39,8 @@ async function run(): Promise<number> {
       'state-dir': { type: 'string' },
       'bin-dir': { type: 'string' },
       'no-crds': { type: 'boolean', default: false },
+      'cluster-name': { type: 'string' },
+      'apiserver-port': { type: 'string' },
       'with-capi': { type: 'boolean', default: false },
     },
   });
@@ -77,6 +82,8 @@ async function run(): Promise<number> {
       stateDir,
       binDir: values['bin-dir'],
       detached: true,
+      clusterName: values['cluster-name'],
+      apiserverPort: values['apiserver-port'] === undefined ? undefined : Number(values['apiserver-port']),
       progress: (line) => report({ type: 'progress', line }),
     });
     const progress = (line: string) => report({ type: 'progress', line });
@@ -84,7 +91,14 @@ async function run(): Promise<number> {
       await installClusterApiCrds(controlPlane.kubeconfigPath, { progress });
     }
     if (values['with-capi']) {
-      clusterApi = await ClusterApiRuntime.start({ stateDir, kubeconfig: controlPlane.kubeconfigPath, progress });
+      // The `local` provider's workload clusters live next to the management plane's state; they keep
+      // running when it stops and are adopted when it starts again.
+      const localProvider = {
+        name: 'local-provider',
+        command: process.execPath,
+        args: [join(repositoryRoot(), 'bin', 'clusterops.js'), 'local-provider', '--kubeconfig', controlPlane.kubeconfigPath, '--state-dir', join(stateDir, 'local-clusters')],
+      };
+      clusterApi = await ClusterApiRuntime.start({ stateDir, kubeconfig: controlPlane.kubeconfigPath, progress, controllers: [localProvider] });
     } else {
       await removeLeftoverWebhooks(controlPlane.kubeconfigPath);
     }

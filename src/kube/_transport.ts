@@ -25,6 +25,12 @@ export interface RawAnswer {
 /** Sends requests to one server. */
 export interface Transport {
   send(req: WireRequest): Promise<RawAnswer>;
+  /**
+   * Sends a request whose answer is a long stream (a watch): a 2xx body goes to `onData` as it
+   * arrives and the promise resolves when the server ends it (`text` empty); another status's body is
+   * collected into `text`. `signal` ends the stream early (the promise then resolves).
+   */
+  stream(req: WireRequest, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<RawAnswer>;
   close(): void;
 }
 
@@ -89,6 +95,34 @@ export class Http1Transport implements Transport {
       request.setTimeout(req.timeoutMs, () => request.destroy(timeoutError()));
       request.on('error', reject);
       request.end(req.payload);
+    });
+  }
+
+  stream(req: WireRequest, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<RawAnswer> {
+    const transport = this.server.protocol === 'http:' ? http : https;
+    return new Promise<RawAnswer>((resolve, reject) => {
+      const request = transport.request(
+        {
+          protocol: this.server.protocol,
+          hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
+          port: this.server.port || (this.server.protocol === 'http:' ? 80 : 443),
+          method: req.method,
+          path: req.path,
+          headers: req.headers,
+          agent: this.agent,
+          signal,
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => (status < 300 ? onData(chunk) : chunks.push(chunk)));
+          res.on('error', (error) => (signal.aborted ? resolve({ status, statusText: '', text: '' }) : reject(error)));
+          res.on('end', () => resolve({ status, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      request.setTimeout(req.timeoutMs, () => request.destroy(timeoutError()));
+      request.on('error', (error) => (signal.aborted ? resolve({ status: 0, statusText: 'aborted', text: '' }) : reject(error)));
+      request.end();
     });
   }
 
@@ -165,6 +199,47 @@ export class Http2Transport implements Transport {
         stream.close(http2.constants.NGHTTP2_CANCEL);
       });
       if (req.payload !== undefined) stream.end(req.payload);
+    });
+  }
+
+  stream(req: WireRequest, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<RawAnswer> {
+    return new Promise<RawAnswer>((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', abort);
+        fn();
+      };
+      let stream: http2.ClientHttp2Stream;
+      const abort = () => {
+        stream?.close(http2.constants.NGHTTP2_CANCEL);
+        settle(() => resolve({ status: 0, statusText: 'aborted', text: '' }));
+      };
+      if (signal.aborted) return resolve({ status: 0, statusText: 'aborted', text: '' });
+      signal.addEventListener('abort', abort);
+      try {
+        const headers: http2.OutgoingHttpHeaders = { ':method': req.method, ':path': req.path };
+        for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+        stream = this.connect().request(headers, { endStream: true });
+      } catch (error) {
+        settle(() => reject(error instanceof Error ? error : new Error(String(error))));
+        return;
+      }
+      let status = 0;
+      const chunks: Buffer[] = [];
+      stream.on('response', (headers) => (status = Number(headers[':status'] ?? 0)));
+      stream.on('data', (chunk: Buffer) => (status < 300 ? onData(chunk) : chunks.push(chunk)));
+      stream.on('end', () => settle(() => resolve({ status, statusText: '', text: Buffer.concat(chunks).toString('utf8') })));
+      stream.on('error', (error) => settle(() => reject(error)));
+      stream.on('close', () =>
+        settle(() => reject(this.sessionError ?? Object.assign(new Error('stream closed'), { code: 'ECONNRESET' }))),
+      );
+      // No data at all for this long (not even a bookmark) means the connection is gone.
+      stream.setTimeout(req.timeoutMs, () => {
+        settle(() => reject(timeoutError()));
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      });
     });
   }
 

@@ -3,7 +3,7 @@ import type { KubeconfigSource } from './kubeconfig.js';
 import { Http1Transport, Http2Transport, type RawAnswer, type Transport } from './_transport.js';
 
 /** What a request does, for the request counter (kubectl's verb names; dry-run writes are counted apart). */
-export type Verb = 'get' | 'list' | 'create' | 'apply' | 'patch' | 'update' | 'delete';
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'apply' | 'patch' | 'update' | 'delete';
 
 /** Verbs that change the cluster unless sent as a dry-run. */
 export const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'apply', 'patch', 'update', 'delete']);
@@ -275,6 +275,29 @@ export class KubeClient implements KubeApi {
       const body = answer.text.length > 0 ? (JSON.parse(answer.text) as T) : (undefined as T);
       return { status: answer.status, body };
     }
+  }
+
+  /**
+   * Sends one request whose answer streams (a watch: `?watch=1`), with no retry: each chunk of a 2xx
+   * body goes to `onData`; resolves when the server ends the stream or `signal` aborts it; throws
+   * KubeError for a refusal, KubeConnectionError when the server cannot be reached or falls silent
+   * for `idleTimeoutMs`.
+   */
+  async stream(req: KubeRequest, onData: (chunk: Buffer) => void, signal: AbortSignal, idleTimeoutMs = 120_000): Promise<void> {
+    this.counter.record(req.verb, false);
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(req.query ?? {})) if (value !== undefined) query.set(key, value);
+    const qs = query.toString();
+    const base = this.server.pathname.replace(/\/$/, '');
+    const headers: Record<string, string> = { ...this.auth.headers, Accept: req.accept ?? 'application/json', 'User-Agent': 'clusterops' };
+    let answer: RawAnswer;
+    try {
+      answer = await this.transport.stream({ method: req.method, path: base + req.path + (qs ? `?${qs}` : ''), headers, timeoutMs: idleTimeoutMs }, onData, signal);
+    } catch (error) {
+      throw new KubeConnectionError(req.method, req.path, errorCode(error), 1);
+    }
+    if (answer.status === 401) await this.refreshAuth();
+    if (answer.status >= 400) throw statusError(req, answer);
   }
 
   /** Closes the connections. */

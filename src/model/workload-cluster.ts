@@ -4,7 +4,7 @@
  */
 
 /** Infrastructure providers that clusterops can synthesize a ClusterClass for. */
-export const PROVIDERS = ['docker', 'aws', 'azure'] as const;
+export const PROVIDERS = ['docker', 'aws', 'azure', 'local'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 /** A node pool: one MachineDeployment in the cluster topology. */

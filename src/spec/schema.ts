@@ -163,6 +163,9 @@ export function crossFieldProblems(spec: unknown): FieldProblem[] {
   const add = (path: PropertyKey[], message: string) => out.push({ path, message });
   if (!isObj(spec)) return out;
   const cloud = CLOUD_PROVIDERS.has(spec.provider);
+  if (spec.provider === 'local' && isObj(spec.controlPlane) && typeof spec.controlPlane.replicas === 'number' && spec.controlPlane.replicas !== 1) {
+    add(['controlPlane', 'replicas'], 'provider local runs one API server per cluster; controlPlane.replicas must be 1');
+  }
   if (cloud) {
     if (spec.region === undefined) add(['region'], `required by provider ${spec.provider}`);
     if (isObj(spec.controlPlane) && spec.controlPlane.machineType === undefined) {

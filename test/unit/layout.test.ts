@@ -19,8 +19,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   synth: ['model', 'addons', 'charts', 'spec'],
   apply: ['model', 'kube'],
   controlplane: ['model', 'kube', 'apply'],
+  localprovider: ['model', 'kube', 'controlplane'],
   reconciler: ['model', 'kube', 'addons', 'apply', 'charts', 'spec'],
-  cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler'],
+  cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler', 'localprovider'],
   '.': ['model'],
 };
 

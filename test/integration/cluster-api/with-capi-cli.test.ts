@@ -24,6 +24,7 @@ describe('controlplane start --with-capi', () => {
     expect(status.stdout).toMatch(/capi-manager:\s+pid \d+/);
     expect(status.stdout).toMatch(/capi-kubeadm-bootstrap-manager:\s+pid \d+/);
     expect(status.stdout).toMatch(/capi-kubeadm-control-plane-manager:\s+pid \d+/);
+    expect(status.stdout).toMatch(/local-provider:\s+pid \d+/);
 
     const before = (await readControllersState(stateDir))!.processes['capi-manager'];
     process.kill(before.pid, 'SIGKILL');

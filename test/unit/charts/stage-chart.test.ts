@@ -19,7 +19,7 @@ interface Ref {
 }
 interface ClusterClassSpec {
   infrastructure: { templateRef: Ref };
-  controlPlane: { templateRef: Ref; machineInfrastructure: { templateRef: Ref } };
+  controlPlane: { templateRef: Ref; machineInfrastructure?: { templateRef: Ref } };
   workers: { machineDeployments: Array<{ class: string; bootstrap: { templateRef: Ref }; infrastructure: { templateRef: Ref } }> };
   variables: Array<{ name: string; required: boolean }>;
   patches: Array<{
@@ -107,22 +107,28 @@ describe.each(PROVIDERS)('the %s ClusterClass', (provider: Provider) => {
     const refs = [
       spec.infrastructure.templateRef,
       spec.controlPlane.templateRef,
-      spec.controlPlane.machineInfrastructure.templateRef,
+      ...(spec.controlPlane.machineInfrastructure ? [spec.controlPlane.machineInfrastructure.templateRef] : []),
       md[0].bootstrap.templateRef,
       md[0].infrastructure.templateRef,
     ];
     for (const ref of refs) expect(byRef(ref), `${ref.kind} ${ref.name}`).toBeDefined();
-    expect(spec.controlPlane.templateRef).toMatchObject({ apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'KubeadmControlPlaneTemplate' });
+    // The local control plane is machineless (ours); every other provider's is kubeadm's, on machines.
+    expect(spec.controlPlane.templateRef).toMatchObject(
+      provider === 'local'
+        ? { apiVersion: 'controlplane.clusterops.io/v1alpha1', kind: 'LocalControlPlaneTemplate' }
+        : { apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'KubeadmControlPlaneTemplate' },
+    );
+    expect(spec.controlPlane.machineInfrastructure === undefined).toBe(provider === 'local');
     expect(md[0].bootstrap.templateRef).toMatchObject({ apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta2', kind: 'KubeadmConfigTemplate' });
     const templates = objects.filter((o) => o.kind.endsWith('Template'));
-    expect(templates).toHaveLength(5);
+    expect(templates).toHaveLength(provider === 'local' ? 4 : 5);
   });
 
   test('patches only templates it refers to, at paths whose parent exists, with defined variables', () => {
     const variables = new Set(spec.variables.map((v) => v.name));
     const roles: Record<string, Ref[]> = {
       infrastructureCluster: [spec.infrastructure.templateRef],
-      controlPlane: [spec.controlPlane.templateRef, spec.controlPlane.machineInfrastructure.templateRef],
+      controlPlane: [spec.controlPlane.templateRef, ...(spec.controlPlane.machineInfrastructure ? [spec.controlPlane.machineInfrastructure.templateRef] : [])],
       machineDeploymentClass: [spec.workers.machineDeployments[0].bootstrap.templateRef, spec.workers.machineDeployments[0].infrastructure.templateRef],
     };
     for (const patch of spec.patches) {
@@ -173,7 +179,7 @@ describe('template names', () => {
 
   test('of every template in a stage carry their base name and the hash', () => {
     const templates = stageObjects('staging', oneOfEach).filter((o) => o.kind.endsWith('Template'));
-    expect(templates).toHaveLength(15);
-    for (const t of templates) expect(t.metadata.name).toMatch(/^clusterops-(docker|aws|azure)-(cluster|control-plane|control-plane-machine|worker-bootstrap|worker-machine)-[0-9a-f]{10}$/);
+    expect(templates).toHaveLength(19);
+    for (const t of templates) expect(t.metadata.name).toMatch(/^clusterops-(docker|aws|azure|local)-(cluster|control-plane|control-plane-machine|worker-bootstrap|worker-machine)-[0-9a-f]{10}$/);
   });
 });

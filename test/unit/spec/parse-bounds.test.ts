@@ -18,7 +18,7 @@ async function problemsOf(files: Record<string, string | Buffer>): Promise<strin
   expect(fleet).toBeUndefined();
   const lines = problems.map((p) => formatProblem({ ...p, file: p.file.slice(root.length + 1) }));
   // Every hostile file leaves the rest of the run intact: the neighbour's problem is there too.
-  expect(lines).toContain('s/z.yaml:6:13: spec.provider: unknown provider; expected one of docker, aws, azure');
+  expect(lines).toContain('s/z.yaml:6:13: spec.provider: unknown provider; expected one of docker, aws, azure, local');
   return lines.filter((l) => !l.startsWith('s/z.yaml'));
 }
 

@@ -1,0 +1,80 @@
+/**
+ * The InfraCluster of the local provider: a LocalCluster gets a free loopback port as its
+ * control-plane endpoint (`spec.controlPlaneEndpoint {host: 127.0.0.1, port}`), then reports
+ * `status.initialization.provisioned` and Ready. Nothing happens before Cluster API made the Cluster
+ * its owner, nor while the Cluster is paused. Its finalizer holds the port until the cluster's
+ * processes and data are gone.
+ */
+import { pickFreePorts } from '../controlplane/index.js';
+import { capiOwner, isPaused, keyOf, splitKey, type Cluster, type LocalCluster } from './_objects.js';
+import { addFinalizer, patchObject, patchStatus, removeFinalizer, type ProviderContext } from './_context.js';
+import { setConditions, type ConditionInput } from './conditions.js';
+import type { ReconcileResult } from './work-queue.js';
+
+/** The host of every local endpoint. */
+export const LOCAL_HOST = '127.0.0.1';
+
+/** Reconciles one LocalCluster by `namespace/name`. */
+export async function reconcileLocalCluster(ctx: ProviderContext, key: string): Promise<ReconcileResult | void> {
+  const object = ctx.localClusters.get(key);
+  if (!object) return;
+  const { namespace } = splitKey(key);
+  const owner = capiOwner(object, 'Cluster');
+  const cluster = owner ? ctx.clusters.get(keyOf(namespace, owner.name)) : undefined;
+
+  if (object.metadata.deletionTimestamp) {
+    // Cluster API deletes the control plane first; hold the port until its processes and data are gone.
+    const clusterName = owner?.name ?? object.metadata.name;
+    if (await ctx.workloads.exists(namespace, clusterName)) return { requeueAfterMs: 2_000 };
+    await removeFinalizer(ctx, 'LocalCluster', object);
+    return;
+  }
+  if (!owner || !cluster) {
+    await writeStatus(ctx, object, [{ type: 'Ready', status: 'False', reason: 'WaitingForCluster', message: 'waiting for Cluster API to set the owner Cluster' }], false);
+    return;
+  }
+  if (isPaused(cluster, object)) {
+    await writeStatus(ctx, object, [{ type: 'Paused', status: 'True', reason: 'Paused', message: 'the Cluster or this object is paused' }]);
+    return;
+  }
+  await addFinalizer(ctx, 'LocalCluster', object);
+  if (!object.spec?.controlPlaneEndpoint?.port) {
+    const port = await freePort(ctx);
+    await patchObject(ctx, 'LocalCluster', object, { spec: { controlPlaneEndpoint: { host: LOCAL_HOST, port } } });
+    ctx.logger.info({ localCluster: key, port }, 'assigned the control-plane endpoint');
+    return; // the watch brings the object back with its endpoint
+  }
+  await writeStatus(
+    ctx,
+    object,
+    [
+      { type: 'Ready', status: 'True', reason: 'Provisioned', message: `endpoint ${LOCAL_HOST}:${object.spec.controlPlaneEndpoint.port}` },
+      { type: 'Paused', status: 'False', reason: 'NotPaused' },
+    ],
+    true,
+  );
+}
+
+/** A free loopback port that no other LocalCluster has. */
+async function freePort(ctx: ProviderContext): Promise<number> {
+  const taken = new Set(ctx.localClusters.list().map((lc) => lc.spec?.controlPlaneEndpoint?.port));
+  for (;;) {
+    const [port] = await pickFreePorts(1);
+    if (!taken.has(port)) return port;
+  }
+}
+
+async function writeStatus(ctx: ProviderContext, object: LocalCluster, conditions: ConditionInput[], provisioned?: boolean): Promise<void> {
+  const status: Record<string, unknown> = {
+    conditions: setConditions(object.status?.conditions, conditions, object.metadata.generation, new Date()),
+    observedGeneration: object.metadata.generation,
+  };
+  if (provisioned) status.initialization = { provisioned: true };
+  await patchStatus(ctx, 'LocalCluster', object, status);
+}
+
+/** The LocalCluster a Cluster refers to, as a queue key. */
+export function localClusterOf(cluster: Cluster): string | undefined {
+  const ref = cluster.spec?.infrastructureRef;
+  return ref?.kind === 'LocalCluster' ? keyOf(cluster.metadata.namespace, ref.name) : undefined;
+}
