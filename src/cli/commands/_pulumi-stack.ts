@@ -1,20 +1,16 @@
 import { execFile } from 'node:child_process';
-import { constants, existsSync, statSync } from 'node:fs';
-import { access, readdir, stat } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { EngineEvent, OpType } from '@pulumi/pulumi/automation/index.js';
+import { findPulumiEngine, missingKubernetesProvider, PulumiUnavailableError } from './_pulumi-engine.js';
 
 /** Environment variable the stacks/ program reads the clusters folder from (see stacks/config.ts). */
 export const CLUSTERS_DIR_ENV = 'CLUSTEROPS_CLUSTERS_DIR';
 
-/** Environment variable naming a folder that holds the `pulumi` binary, before $PATH is searched. */
-export const PULUMI_DIR_ENV = 'CLUSTEROPS_PULUMI_DIR';
-
-/** The Pulumi engine cannot run the management stack; the message says what to do. */
-export class PulumiUnavailableError extends Error {}
+export { PULUMI_DIR_ENV, PulumiUnavailableError, findPulumiDir } from './_pulumi-engine.js';
 
 /** A run of the management stack failed for a reason the user can fix; the message says how. */
 export class PulumiStackError extends Error {}
@@ -107,23 +103,6 @@ function pulumiErrors(text: string): string[] {
   return all.filter((b) => !all.some((o) => o !== b && o.startsWith(b)));
 }
 
-async function isExecutable(file: string): Promise<boolean> {
-  return access(file, constants.X_OK).then(() => true, () => false);
-}
-
-/** The `bin` folder holding the `pulumi` binary: $CLUSTEROPS_PULUMI_DIR, else the first on $PATH; a PulumiUnavailableError when there is none. */
-export async function findPulumiDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const candidates = [env[PULUMI_DIR_ENV], ...(env.PATH ?? '').split(path.delimiter)].filter((d): d is string => !!d);
-  for (const dir of candidates) {
-    // The Automation API runs `<root>/bin/pulumi`, so only a folder named bin can be handed to it.
-    if (path.basename(path.resolve(dir)) === 'bin' && (await isExecutable(path.join(dir, 'pulumi')))) return path.resolve(dir);
-  }
-  throw new PulumiUnavailableError(
-    'the pulumi CLI is not installed: build it with `bash tools/build-pulumi.sh` and put the folder it prints on PATH ' +
-      `(or set ${PULUMI_DIR_ENV} to it)`,
-  );
-}
-
 /** The nearest folder at or above `from` that holds Pulumi.yaml. */
 export function findProjectDir(from: string = process.cwd()): string {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
@@ -165,11 +144,13 @@ export function urnName(urn: string): string {
  * backend and the passphrase from the environment. Nothing is installed or downloaded.
  */
 export async function runManagementStack(options: StackRunOptions, env: NodeJS.ProcessEnv = process.env): Promise<StackRunReport> {
-  const pulumiDir = await findPulumiDir(env);
+  const projectDir = options.projectDir ?? findProjectDir();
+  const engine = await findPulumiEngine(projectDir, env);
+  if (!engine.hasKubernetesProvider) throw new PulumiUnavailableError(missingKubernetesProvider(projectDir, env));
+  const pulumiDir = engine.pulumiDir;
   if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     throw new PulumiStackError('set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase of the stack');
   }
-  const projectDir = options.projectDir ?? findProjectDir();
   await compileProgram(projectDir);
   const { LocalWorkspace, PulumiCommand, Stack } = await import('@pulumi/pulumi/automation/index.js');
   const envVars: Record<string, string> = {
@@ -177,8 +158,10 @@ export async function runManagementStack(options: StackRunOptions, env: NodeJS.P
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
     [CLUSTERS_DIR_ENV]: path.resolve(options.clusters),
-    PATH: `${pulumiDir}${path.delimiter}${env.PATH ?? ''}`,
+    // The language host beside pulumi, and the dynamic-provider host (KeyMaterial) from the project's @pulumi/pulumi.
+    PATH: [pulumiDir, engine.dynamicProviderDir, env.PATH ?? ''].join(path.delimiter),
   };
+  if (engine.pulumiHome) envVars.PULUMI_HOME = engine.pulumiHome;
   if (options.kubeconfig) envVars.KUBECONFIG = path.resolve(options.kubeconfig);
   const started = Date.now();
   try {

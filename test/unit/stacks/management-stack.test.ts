@@ -168,6 +168,21 @@ describe('stacks/ program: stage filtering and refusals', () => {
     expect(byName(run, 'stage/production').protect).toBe(true);
   });
 
+  it('reconcilerWorkload: skipAwait annotates every workload object not to be awaited; none leaves the workload out', async () => {
+    const dir = await clustersFolder(FLEET);
+    const skip = await runProgram(dir, { ...CONFIG, reconcilerWorkload: 'skipAwait' }, SECRET_KEYS);
+    expect(skip.error).toBeUndefined();
+    const objs = (byName(skip, 'reconciler/workload').plain as { objs: Array<{ kind: string; metadata: { annotations?: Record<string, string> } }> }).objs;
+    expect(objs.map((o) => o.kind)).toContain('Deployment');
+    for (const o of objs) expect(o.metadata.annotations?.['pulumi.com/skipAwait'], o.kind).toBe('true');
+    const none = await runProgram(dir, { ...CONFIG, reconcilerWorkload: 'none' }, SECRET_KEYS);
+    expect(none.error).toBeUndefined();
+    expect(none.registrations.some((r) => r.name === 'reconciler/workload')).toBe(false);
+    expect(none.registrations.some((r) => r.name === 'reconciler/git-credentials')).toBe(true);
+    const wrong = await runProgram(dir, { ...CONFIG, reconcilerWorkload: 'later' }, SECRET_KEYS);
+    expect(wrong.error?.message).toBe('clusterops-management:reconcilerWorkload is "later"; it must be one of await, skipAwait, none');
+  });
+
   it('refuses a secret stored in plain config', async () => {
     const dir = await clustersFolder(FLEET);
     const run = await runProgram(dir, CONFIG, ['webhookSecret']);

@@ -17,16 +17,20 @@ import { runCommand } from '../../_run-command.js';
 const cluster = (name: string, extra: Record<string, unknown> = {}) =>
   declarationYaml(name, { controlPlaneReplicas: 3, nodePools: [{ name: 'general', replicas: 3 }], spec: extra });
 
-/** Runs a command as the CLI would, with PATH emptied so no pulumi binary can be found. */
+/** Runs a command as the CLI would, with PATH and the tools cache emptied so no pulumi binary can be found. */
 async function run(make: Parameters<typeof runCommand>[0], args: string[]) {
-  const saved = { PATH: process.env.PATH, dir: process.env.CLUSTEROPS_PULUMI_DIR };
+  const saved = { PATH: process.env.PATH, dir: process.env.CLUSTEROPS_PULUMI_DIR, cache: process.env.CLUSTEROPS_CACHE_DIR };
   process.env.PATH = await mkdtemp(path.join(tmpdir(), 'empty-path-'));
+  process.env.CLUSTEROPS_CACHE_DIR = await mkdtemp(path.join(tmpdir(), 'empty-cache-'));
   delete process.env.CLUSTEROPS_PULUMI_DIR;
   try {
     return await runCommand(make, args);
   } finally {
     process.env.PATH = saved.PATH;
-    if (saved.dir !== undefined) process.env.CLUSTEROPS_PULUMI_DIR = saved.dir;
+    for (const [key, value] of [['CLUSTEROPS_PULUMI_DIR', saved.dir], ['CLUSTEROPS_CACHE_DIR', saved.cache]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   }
 }
 
@@ -35,7 +39,7 @@ describe('clusterops preview and ci without a Pulumi engine', () => {
     const dir = await clustersFolder({ 'staging/a.yaml': cluster('a') });
     const r = await run(previewCommand, ['--clusters', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: the pulumi CLI is not installed: build it with `bash tools\/build-pulumi.sh`/);
+    expect(r.stderr).toMatch(/^error: the pulumi CLI is not built: run `bash tools\/build-pulumi.sh`/);
   });
 
   it('preview refuses a backend that is not a URL', async () => {
@@ -48,7 +52,7 @@ describe('clusterops preview and ci without a Pulumi engine', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('| declarations | 2 cluster(s) in 2 stage(s), all valid |');
     expect(r.stdout).toContain('| management cluster diff | skipped: no --kubeconfig given |');
-    expect(r.stdout).toMatch(/\| pulumi preview \| skipped: the pulumi CLI is not installed/);
+    expect(r.stdout).toMatch(/\| pulumi preview \| skipped: the pulumi CLI is not built/);
     expect(r.stdout.match(/^## /gm)).toEqual(['## ', '## ']);
     expect(r.stdout).toContain('## production/b');
     expect(r.stdout).toContain('## staging/a');
@@ -116,6 +120,6 @@ describe('Pulumi failures', () => {
   });
 
   it('finds no pulumi on an empty PATH', async () => {
-    await expect(findPulumiDir({ PATH: '/nonexistent' })).rejects.toBeInstanceOf(PulumiUnavailableError);
+    await expect(findPulumiDir(process.cwd(), { PATH: '/nonexistent', CLUSTEROPS_CACHE_DIR: '/nonexistent' })).rejects.toBeInstanceOf(PulumiUnavailableError);
   });
 });
