@@ -46,16 +46,15 @@ describe('clusterops preview and ci without a Pulumi engine', () => {
     await expect(run(previewCommand, ['--backend', '/var/state'])).rejects.toThrow(/--backend "\/var\/state" is not a URL/);
   });
 
-  it('ci writes one section per cluster, notes the skipped checks, and exits 0', async () => {
+  it('ci names every check that could not run in its header and exits 3, never a silent pass', async () => {
     const dir = await clustersFolder({ 'staging/a.yaml': cluster('a'), 'production/b.yaml': cluster('b') });
     const r = await run(ciCommand, ['--clusters', dir]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
     expect(r.stdout).toContain('| declarations | 2 cluster(s) in 2 stage(s), all valid |');
-    expect(r.stdout).toContain('| management cluster diff | skipped: no --kubeconfig given |');
-    expect(r.stdout).toMatch(/\| pulumi preview \| skipped: the pulumi CLI is not built/);
-    expect(r.stdout.match(/^## /gm)).toEqual(['## ', '## ']);
-    expect(r.stdout).toContain('## production/b');
-    expect(r.stdout).toContain('## staging/a');
+    expect(r.stdout).toMatch(/\*\*Not checked:\*\* offline diff \(not run: .* is not inside a git repository.*\); management cluster diff \(not run: no --kubeconfig given\); pulumi preview \(not run: the pulumi CLI is not built/);
+    expect(r.stdout).toContain('| management cluster diff | not run: no --kubeconfig given |');
+    expect(r.stdout).toMatch(/\| pulumi preview \| not run: the pulumi CLI is not built/);
+    expect(r.stdout).toContain('## 2 cluster(s) without changes\n\nNo check ran: `production/b`, `staging/a`.');
   });
 
   it('ci exits 1 on invalid declarations and lists each problem under its file', async () => {
@@ -81,6 +80,7 @@ describe('the CI summary', () => {
       clustersDir: dir,
       fleet,
       problems: [],
+      offline: { ran: false, note: 'not run: --no-offline' },
       diff: { ran: true, result: { changes, sets } },
       preview: {
         ran: true,
@@ -97,8 +97,8 @@ describe('the CI summary', () => {
     expect(section('staging/b')).toContain('+  replicas: 3');
     expect(section('staging/b')).toContain('**Pulumi:** 4 create');
     expect(section('staging/b')).toContain('- create kubernetes:core/v1:Secret `staging/b/sa-secret`');
-    expect(section('staging/a')).toContain('**Management cluster:** 1 unchanged');
-    expect(section('staging/a')).toContain('**Pulumi:** nothing');
+    expect(section('staging/a')).toBe('');
+    expect(md).toContain('## 1 cluster(s) without changes\n\nNothing to report by management cluster diff, pulumi preview: `staging/a`.');
     expect(section('management plane')).toContain('1 unchanged');
   });
 });
