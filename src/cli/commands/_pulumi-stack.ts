@@ -60,6 +60,12 @@ const KNOWN_FAILURES: readonly { match: RegExp; explain: (m: RegExpMatchArray) =
     explain: () => 'set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase of the stack',
   },
   {
+    match: /unable to delete resource "[^"]*::([^":]+)"\s*as it is currently marked for protection/i,
+    explain: (m) =>
+      `${m[1]} is protected (its cluster has deletionProtection), so removing the cluster's file deletes nothing; ` +
+      'to release its identity on purpose, unprotect it first (pulumi state unprotect <urn>)',
+  },
+  {
     match: /no stack named '([^']+)' found/i,
     explain: (m) => `stack "${m[1]}" does not exist in this backend; create it with: pulumi stack init ${m[1]}`,
   },
@@ -139,34 +145,54 @@ export function urnName(urn: string): string {
   return urn.split('::').slice(3).join('::');
 }
 
+/** Where a run of the management stack happens: the project, the backend and the engine's environment. */
+export type WorkspaceOptions = Pick<StackRunOptions, 'projectDir' | 'clusters' | 'kubeconfig' | 'backend'>;
+
 /**
- * Runs `pulumi preview` (or `up`) of the management stack through the Automation API, with a file
- * backend and the passphrase from the environment. Nothing is installed or downloaded.
+ * A LocalWorkspace of the management project, with the engine the tools/ scripts built (no PATH or
+ * PULUMI_HOME edits by the user), the file backend, and the passphrase from `env`. The program is
+ * compiled first when its sources are newer. Nothing is installed or downloaded.
  */
-export async function runManagementStack(options: StackRunOptions, env: NodeJS.ProcessEnv = process.env): Promise<StackRunReport> {
+export async function managementWorkspace(options: WorkspaceOptions, env: NodeJS.ProcessEnv = process.env) {
   const projectDir = options.projectDir ?? findProjectDir();
   const engine = await findPulumiEngine(projectDir, env);
   if (!engine.hasKubernetesProvider) throw new PulumiUnavailableError(missingKubernetesProvider(projectDir, env));
-  const pulumiDir = engine.pulumiDir;
   if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     throw new PulumiStackError('set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase of the stack');
   }
   await compileProgram(projectDir);
-  const { LocalWorkspace, PulumiCommand, Stack } = await import('@pulumi/pulumi/automation/index.js');
+  const { LocalWorkspace, PulumiCommand } = await import('@pulumi/pulumi/automation/index.js');
   const envVars: Record<string, string> = {
     PULUMI_BACKEND_URL: options.backend ?? env.PULUMI_BACKEND_URL ?? 'file://~',
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
     [CLUSTERS_DIR_ENV]: path.resolve(options.clusters),
     // The language host beside pulumi, and the dynamic-provider host (KeyMaterial) from the project's @pulumi/pulumi.
-    PATH: [pulumiDir, engine.dynamicProviderDir, env.PATH ?? ''].join(path.delimiter),
+    PATH: [engine.pulumiDir, engine.dynamicProviderDir, env.PATH ?? ''].join(path.delimiter),
   };
+  for (const key of ['PULUMI_CONFIG_PASSPHRASE', 'PULUMI_CONFIG_PASSPHRASE_FILE'] as const) {
+    if (env[key] !== undefined) envVars[key] = env[key]!;
+  }
   if (engine.pulumiHome) envVars.PULUMI_HOME = engine.pulumiHome;
   if (options.kubeconfig) envVars.KUBECONFIG = path.resolve(options.kubeconfig);
+  try {
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engine.pulumiDir), skipVersionCheck: true });
+    return await LocalWorkspace.create({ workDir: projectDir, envVars, pulumiCommand });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') throw new PulumiUnavailableError(`the pulumi CLI in ${engine.pulumiDir} cannot be run`);
+    throw new PulumiStackError(explainPulumiFailure(error));
+  }
+}
+
+/**
+ * Runs `pulumi preview` (or `up`) of the management stack through the Automation API, with a file
+ * backend and the passphrase from the environment. Nothing is installed or downloaded.
+ */
+export async function runManagementStack(options: StackRunOptions, env: NodeJS.ProcessEnv = process.env): Promise<StackRunReport> {
+  const ws = await managementWorkspace(options, env);
+  const { Stack } = await import('@pulumi/pulumi/automation/index.js');
   const started = Date.now();
   try {
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiDir), skipVersionCheck: true });
-    const ws = await LocalWorkspace.create({ workDir: projectDir, envVars, pulumiCommand });
     let name = options.stack;
     if (!name) {
       const current = await ws.stack();
@@ -191,7 +217,6 @@ export async function runManagementStack(options: StackRunOptions, env: NodeJS.P
     return { stack: name, steps, summary: summary as StackRunReport['summary'], durationMs: Date.now() - started };
   } catch (error) {
     if (error instanceof PulumiStackError) throw error;
-    if ((error as { code?: string }).code === 'ENOENT') throw new PulumiUnavailableError(`the pulumi CLI in ${pulumiDir} cannot be run`);
     throw new PulumiStackError(explainPulumiFailure(error));
   }
 }
