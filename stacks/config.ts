@@ -123,6 +123,15 @@ export function readStackConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
     }
   }
   const clustersDir = env[CLUSTERS_DIR_ENV] || cfg.get('clustersDir') || 'clusters';
+  const reconcilerNamespace = cfg.get('reconcilerNamespace') ?? DEFAULT_RECONCILER_NAMESPACE;
+  const reconcilerWorkload = parseReconcilerWorkload(cfg.get('reconcilerWorkload'));
+  // The reconciler's chart (src/charts/reconciler-deployment.ts) always runs it in clusterops-system.
+  if (reconcilerNamespace !== DEFAULT_RECONCILER_NAMESPACE && reconcilerWorkload !== 'none') {
+    throw new StackConfigError(
+      `${PROJECT_NAME}:reconcilerNamespace is "${reconcilerNamespace}", but the reconciler's workload runs in ${DEFAULT_RECONCILER_NAMESPACE}; ` +
+        'leave reconcilerNamespace unset, or set reconcilerWorkload none and deploy the workload yourself',
+    );
+  }
   return {
     stages: parseStages(required('stages')),
     clustersDir: path.resolve(cwd, clustersDir),
@@ -132,7 +141,7 @@ export function readStackConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
     gitToken: cfg.requireSecret('gitToken'),
     webhookSecret: cfg.requireSecret('webhookSecret'),
     reconcilerVersion: required('reconcilerVersion'),
-    reconcilerNamespace: cfg.get('reconcilerNamespace') ?? DEFAULT_RECONCILER_NAMESPACE,
-    reconcilerWorkload: parseReconcilerWorkload(cfg.get('reconcilerWorkload')),
+    reconcilerNamespace,
+    reconcilerWorkload,
   };
 }

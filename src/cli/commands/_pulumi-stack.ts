@@ -60,9 +60,9 @@ const KNOWN_FAILURES: readonly { match: RegExp; explain: (m: RegExpMatchArray) =
     explain: () => 'set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase of the stack',
   },
   {
-    match: /unable to delete resource "[^"]*::([^":]+)"\s*as it is currently marked for protection/i,
+    match: /resource "[^"]*::([^"]+)"\s+cannot be deleted\s+because it is protected|unable to delete resource "[^"]*::([^"]+)"\s*as it is currently marked for protection/i,
     explain: (m) =>
-      `${m[1]} is protected (its cluster has deletionProtection), so removing the cluster's file deletes nothing; ` +
+      `${m[1] ?? m[2]} is protected (its cluster has deletionProtection), so removing the cluster's file deletes nothing; ` +
       'to release its identity on purpose, unprotect it first (pulumi state unprotect <urn>)',
   },
   {

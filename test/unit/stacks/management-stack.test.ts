@@ -179,6 +179,8 @@ describe('stacks/ program: stage filtering and refusals', () => {
     expect(none.error).toBeUndefined();
     expect(none.registrations.some((r) => r.name === 'reconciler/workload')).toBe(false);
     expect(none.registrations.some((r) => r.name === 'reconciler/git-credentials')).toBe(true);
+    const elsewhere = await runProgram(dir, { ...CONFIG, reconcilerNamespace: 'ops' }, SECRET_KEYS);
+    expect(elsewhere.error?.message).toMatch(/reconcilerNamespace is "ops", but the reconciler's workload runs in clusterops-system/);
     const wrong = await runProgram(dir, { ...CONFIG, reconcilerWorkload: 'later' }, SECRET_KEYS);
     expect(wrong.error?.message).toBe('clusterops-management:reconcilerWorkload is "later"; it must be one of await, skipAwait, none');
   });

@@ -107,6 +107,10 @@ describe('Pulumi failures', () => {
   it.each([
     ['error: getting secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables', /set PULUMI_CONFIG_PASSPHRASE/],
     ['error: constructing secrets manager of type "passphrase": incorrect passphrase', /wrong passphrase/],
+    [
+      'Preview failed: resource "urn:pulumi:s::clusterops-management::clusterops:identity:ClusterIdentity$kubernetes:core/v1:Secret::production/a/ca-secret" cannot be deleted\nbecause it is protected.',
+      /^production\/a\/ca-secret is protected \(its cluster has deletionProtection\), so removing the cluster's file deletes nothing/,
+    ],
     ["error: no stack named 'mgmt' found", /stack "mgmt" does not exist.*pulumi stack init mgmt/],
     ["error: no resource plugin 'pulumi-resource-kubernetes' found in the workspace", /provider plugin pulumi-resource-kubernetes is not installed/],
     ['error: something else entirely\nmore', /^something else entirely$/],
