@@ -14,6 +14,17 @@ export const SECRET_CONFIG_KEYS = ['gitToken', 'webhookSecret'] as const;
 /** Default namespace of the reconciler, as `clusterops reconcile` assumes for its Lease. */
 export const DEFAULT_RECONCILER_NAMESPACE = 'clusterops-system';
 
+/**
+ * How the stack deploys the reconciler's Deployment, ServiceAccount, RBAC, CRD and Service (`reconcilerWorkload`):
+ * `await` them as Pulumi does by default (up waits for the Deployment's available replicas); `skipAwait`
+ * (created, not awaited: for a control plane with no scheduler or kubelet, or a first up before nodes
+ * exist); `none` (only the reconciler's Namespace and Secrets; the workload comes from elsewhere).
+ */
+export const RECONCILER_WORKLOAD_MODES = ['await', 'skipAwait', 'none'] as const;
+
+/** One of RECONCILER_WORKLOAD_MODES. */
+export type ReconcilerWorkloadMode = (typeof RECONCILER_WORKLOAD_MODES)[number];
+
 /** The settings of one management stack (`Pulumi.<stack>.yaml`), validated. */
 export interface StackConfig {
   /** Stage folders of `clusters/` this management cluster manages (`stages`: JSON list or comma-separated). */
@@ -34,6 +45,8 @@ export interface StackConfig {
   reconcilerVersion: string;
   /** Namespace of the reconciler (`reconcilerNamespace`). @default clusterops-system */
   reconcilerNamespace: string;
+  /** Whether up deploys and awaits the reconciler's workload (`reconcilerWorkload`, see RECONCILER_WORKLOAD_MODES). @default await */
+  reconcilerWorkload: ReconcilerWorkloadMode;
 }
 
 /** A stack setting that is missing, malformed or stored in plain text although it is a secret. */
@@ -63,6 +76,14 @@ function parseStages(raw: string): string[] {
     throw new StackConfigError(`${PROJECT_NAME}:stages must name at least one stage folder, e.g. ["production"] or production,staging`);
   }
   return [...new Set(list as string[])].sort();
+}
+
+function parseReconcilerWorkload(raw: string | undefined): ReconcilerWorkloadMode {
+  if (raw === undefined || raw === '') return 'await';
+  if ((RECONCILER_WORKLOAD_MODES as readonly string[]).includes(raw)) return raw as ReconcilerWorkloadMode;
+  throw new StackConfigError(
+    `${PROJECT_NAME}:reconcilerWorkload is ${JSON.stringify(raw)}; it must be one of ${RECONCILER_WORKLOAD_MODES.join(', ')}`,
+  );
 }
 
 /** The git URL, refused when it carries a password or token (that belongs in the secret `gitToken`). */
@@ -102,6 +123,15 @@ export function readStackConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
     }
   }
   const clustersDir = env[CLUSTERS_DIR_ENV] || cfg.get('clustersDir') || 'clusters';
+  const reconcilerNamespace = cfg.get('reconcilerNamespace') ?? DEFAULT_RECONCILER_NAMESPACE;
+  const reconcilerWorkload = parseReconcilerWorkload(cfg.get('reconcilerWorkload'));
+  // The reconciler's chart (src/charts/reconciler-deployment.ts) always runs it in clusterops-system.
+  if (reconcilerNamespace !== DEFAULT_RECONCILER_NAMESPACE && reconcilerWorkload !== 'none') {
+    throw new StackConfigError(
+      `${PROJECT_NAME}:reconcilerNamespace is "${reconcilerNamespace}", but the reconciler's workload runs in ${DEFAULT_RECONCILER_NAMESPACE}; ` +
+        'leave reconcilerNamespace unset, or set reconcilerWorkload none and deploy the workload yourself',
+    );
+  }
   return {
     stages: parseStages(required('stages')),
     clustersDir: path.resolve(cwd, clustersDir),
@@ -111,6 +141,7 @@ export function readStackConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
     gitToken: cfg.requireSecret('gitToken'),
     webhookSecret: cfg.requireSecret('webhookSecret'),
     reconcilerVersion: required('reconcilerVersion'),
-    reconcilerNamespace: cfg.get('reconcilerNamespace') ?? DEFAULT_RECONCILER_NAMESPACE,
+    reconcilerNamespace,
+    reconcilerWorkload,
   };
 }

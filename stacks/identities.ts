@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import * as tls from '@pulumi/tls';
 import type { WorkloadCluster } from '../src/model/workload-cluster.js';
+import { KeyMaterial } from './key-material.js';
 
 /** Secret type Cluster API gives a cluster's certificates and keys. */
 export const CLUSTER_SECRET_TYPE = 'cluster.x-k8s.io/secret';
@@ -32,15 +32,6 @@ export const SERVICE_ACCOUNT_SUFFIX = 'sa';
 
 /** Every Secret suffix of a cluster identity. */
 export const IDENTITY_SECRET_SUFFIXES: readonly string[] = [...CERTIFICATE_AUTHORITIES.map((ca) => ca.suffix), SERVICE_ACCOUNT_SUFFIX];
-
-/** Validity of each CA, as Cluster API and kubeadm generate them: ten years. */
-export const CA_VALIDITY_HOURS = 10 * 365 * 24;
-
-/** Key usages of each CA certificate. */
-export const CA_ALLOWED_USES: readonly string[] = ['cert_signing', 'key_encipherment', 'digital_signature'];
-
-/** RSA key size of every CA and of the service-account key, kubeadm's default. */
-export const RSA_BITS = 2048;
 
 /** The name Cluster API gives one of a cluster's identity Secrets. */
 export function identitySecretName(cluster: string, suffix: string): string {
@@ -86,24 +77,12 @@ export class ClusterIdentity extends pulumi.ComponentResource {
       );
 
     for (const ca of CERTIFICATE_AUTHORITIES) {
-      const key = new tls.PrivateKey(`${base}/${ca.suffix}-key`, { algorithm: 'RSA', rsaBits: RSA_BITS }, keep);
-      const cert = new tls.SelfSignedCert(
-        `${base}/${ca.suffix}-cert`,
-        {
-          privateKeyPem: key.privateKeyPem,
-          subject: { commonName: ca.commonName },
-          isCaCertificate: true,
-          setSubjectKeyId: true,
-          validityPeriodHours: CA_VALIDITY_HOURS,
-          allowedUses: [...CA_ALLOWED_USES],
-        },
-        keep,
-      );
-      this.caCertificates[ca.suffix] = cert.certPem;
-      this.secrets[ca.suffix] = secret(ca.suffix, cert.certPem, key.privateKeyPem);
+      const material = new KeyMaterial(`${base}/${ca.suffix}`, { kind: 'ca', commonName: ca.commonName }, keep);
+      this.caCertificates[ca.suffix] = material.certificatePem;
+      this.secrets[ca.suffix] = secret(ca.suffix, material.certificatePem, material.privateKeyPem);
     }
-    const sa = new tls.PrivateKey(`${base}/${SERVICE_ACCOUNT_SUFFIX}-key`, { algorithm: 'RSA', rsaBits: RSA_BITS }, keep);
-    this.secrets[SERVICE_ACCOUNT_SUFFIX] = secret(SERVICE_ACCOUNT_SUFFIX, sa.publicKeyPem, sa.privateKeyPem);
+    const sa = new KeyMaterial(`${base}/${SERVICE_ACCOUNT_SUFFIX}`, { kind: 'service-account' }, keep);
+    this.secrets[SERVICE_ACCOUNT_SUFFIX] = secret(SERVICE_ACCOUNT_SUFFIX, sa.certificatePem, sa.privateKeyPem);
 
     this.registerOutputs({ caCertificates: this.caCertificates });
   }

@@ -9,6 +9,17 @@ export const GIT_CREDENTIALS_SECRET = 'clusterops-git-credentials';
 /** Name of the Secret with the webhook's shared secret (key `secret`, mounted as the reconciler's `--webhook-secret-file`). */
 export const WEBHOOK_SECRET = 'clusterops-webhook';
 
+/** Annotation by which the kubernetes provider creates an object without awaiting its readiness. */
+export const SKIP_AWAIT_ANNOTATION = 'pulumi.com/skipAwait';
+
+/** `objs` each annotated so the kubernetes provider does not await it. */
+function notAwaited(objs: readonly KubeObject[]): KubeObject[] {
+  return objs.map((o) => ({
+    ...o,
+    metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [SKIP_AWAIT_ANNOTATION]: 'true' } },
+  }));
+}
+
 /** The reconciler's home in the management cluster. */
 export interface ReconcilerResources {
   namespace: k8s.core.v1.Namespace;
@@ -21,7 +32,8 @@ export interface ReconcilerResources {
 /**
  * The reconciler's Namespace and the Secrets it reads, from the stack's config secrets; and its
  * Deployment (with ServiceAccount, RBAC and Service) from `manifests`, which must be the project's
- * own cdk8s output so there is one definition of the reconciler, not a second copy here.
+ * own cdk8s output so there is one definition of the reconciler, not a second copy here. The
+ * stack's `reconcilerWorkload` says whether that workload is awaited, created without waiting, or left out.
  */
 export function reconcilerResources(
   config: StackConfig,
@@ -49,10 +61,11 @@ export function reconcilerResources(
     },
     secretOpts,
   );
-  const workload = manifests?.length
+  const objs = config.reconcilerWorkload === 'none' ? [] : config.reconcilerWorkload === 'skipAwait' ? notAwaited(manifests ?? []) : [...(manifests ?? [])];
+  const workload = objs.length
     ? new k8s.yaml.v2.ConfigGroup(
         'reconciler/workload',
-        { objs: [...manifests] },
+        { objs },
         { ...opts, dependsOn: [namespace, gitCredentials, webhookSecret] },
       )
     : undefined;

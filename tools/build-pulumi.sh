@@ -3,13 +3,13 @@
 # outside the repository, keyed by version. Does nothing when they are already there. Prints the
 # bin folder holding `pulumi` and `pulumi-language-nodejs` (put it on PATH, or set CLUSTEROPS_PULUMI_DIR).
 #
-# What it cannot build: the kubernetes and tls resource providers. Their modules
-# (github.com/pulumi/pulumi-kubernetes/provider/v4, github.com/pulumi/pulumi-tls/provider/v5) are not
-# served by the module proxy this project reaches, so `pulumi preview` of stacks/ stops at
-# "no resource plugin". See the note at the end of this file.
+# The kubernetes resource provider is built by tools/build-pulumi-kubernetes.sh (from the one
+# pseudo-version the proxy serves); the tls provider is not served at all, and the stack does not
+# need it (stacks/key-material.ts generates the identities). See the note at the end of this file.
+# `clusterops preview` and `ci` find what these scripts built in the cache: no PATH edits.
 #
 #   CLUSTEROPS_CACHE_DIR  cache root (default: ${XDG_CACHE_HOME:-~/.cache}/clusterops)
-#   PULUMI_VERSION        CLI version (default from versions.env, else v3.248.0)
+#   PULUMI_VERSION        CLI version (versions.env)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
@@ -64,6 +64,7 @@ echo "$out"
 #   github.com/pulumi/pulumi/pkg/v3 v3.248.0                          200 (v3.247.0, v3.274.1: 403)
 #   github.com/pulumi/pulumi/sdk/v3 v3.248.0, v3.68.0, ...           200
 #   github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 403 for every version tried
-#   github.com/pulumi/pulumi-kubernetes/provider/v4                   403 for v4.0.0 ... v4.34.2 (18 versions)
+#   github.com/pulumi/pulumi-kubernetes/provider/v4                   403 for v4.0.0 ... v4.34.2 (18 versions);
+#     200 for v4.0.0-20260115033456-f47bc2d6f199 (= v4.25.0): tools/build-pulumi-kubernetes.sh
 #   github.com/pulumi/pulumi-kubernetes/provider/v3                   403 (v3.0.0 ... v3.30.2)
 #   github.com/pulumi/pulumi-tls/provider/v5, /provider/v4            403 (v4.0.0 ... v5.6.1)

@@ -6,6 +6,8 @@ export const ExitCode = {
   failed: 1,
   /** Usage error: unknown flag, missing argument, unreadable clusters folder. */
   usage: 2,
+  /** For `ci`: every check that ran passed, but at least one could not run (no kubeconfig, no Pulumi engine, no base revision). */
+  incomplete: 3,
 } as const;
 
 /** A mistake in how a command was called; printed as `error: …` and exits 2. */

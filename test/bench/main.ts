@@ -14,6 +14,7 @@ const PARTS: Record<string, () => Promise<unknown>> = {
   sandbox: async () => (await import('./sandbox-bench.js')).runSandboxBench(),
   cli: async () => (await import('./cli-bench.js')).runCliBench(),
   'engine-peer': async () => (await import('./engine-peer-bench.js')).runEnginePeerBench(),
+  ci: async () => (await import('./ci-bench.js')).runCiBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

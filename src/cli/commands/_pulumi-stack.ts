@@ -1,20 +1,16 @@
 import { execFile } from 'node:child_process';
-import { constants, existsSync, statSync } from 'node:fs';
-import { access, readdir, stat } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { EngineEvent, OpType } from '@pulumi/pulumi/automation/index.js';
+import { findPulumiEngine, missingKubernetesProvider, PulumiUnavailableError } from './_pulumi-engine.js';
 
 /** Environment variable the stacks/ program reads the clusters folder from (see stacks/config.ts). */
 export const CLUSTERS_DIR_ENV = 'CLUSTEROPS_CLUSTERS_DIR';
 
-/** Environment variable naming a folder that holds the `pulumi` binary, before $PATH is searched. */
-export const PULUMI_DIR_ENV = 'CLUSTEROPS_PULUMI_DIR';
-
-/** The Pulumi engine cannot run the management stack; the message says what to do. */
-export class PulumiUnavailableError extends Error {}
+export { PULUMI_DIR_ENV, PulumiUnavailableError, findPulumiDir } from './_pulumi-engine.js';
 
 /** A run of the management stack failed for a reason the user can fix; the message says how. */
 export class PulumiStackError extends Error {}
@@ -64,6 +60,12 @@ const KNOWN_FAILURES: readonly { match: RegExp; explain: (m: RegExpMatchArray) =
     explain: () => 'set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase of the stack',
   },
   {
+    match: /resource "[^"]*::([^"]+)"\s+cannot be deleted\s+because it is protected|unable to delete resource "[^"]*::([^"]+)"\s*as it is currently marked for protection/i,
+    explain: (m) =>
+      `${m[1] ?? m[2]} is protected (its cluster has deletionProtection), so removing the cluster's file deletes nothing; ` +
+      'to release its identity on purpose, unprotect it first (pulumi state unprotect <urn>)',
+  },
+  {
     match: /no stack named '([^']+)' found/i,
     explain: (m) => `stack "${m[1]}" does not exist in this backend; create it with: pulumi stack init ${m[1]}`,
   },
@@ -107,23 +109,6 @@ function pulumiErrors(text: string): string[] {
   return all.filter((b) => !all.some((o) => o !== b && o.startsWith(b)));
 }
 
-async function isExecutable(file: string): Promise<boolean> {
-  return access(file, constants.X_OK).then(() => true, () => false);
-}
-
-/** The `bin` folder holding the `pulumi` binary: $CLUSTEROPS_PULUMI_DIR, else the first on $PATH; a PulumiUnavailableError when there is none. */
-export async function findPulumiDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const candidates = [env[PULUMI_DIR_ENV], ...(env.PATH ?? '').split(path.delimiter)].filter((d): d is string => !!d);
-  for (const dir of candidates) {
-    // The Automation API runs `<root>/bin/pulumi`, so only a folder named bin can be handed to it.
-    if (path.basename(path.resolve(dir)) === 'bin' && (await isExecutable(path.join(dir, 'pulumi')))) return path.resolve(dir);
-  }
-  throw new PulumiUnavailableError(
-    'the pulumi CLI is not installed: build it with `bash tools/build-pulumi.sh` and put the folder it prints on PATH ' +
-      `(or set ${PULUMI_DIR_ENV} to it)`,
-  );
-}
-
 /** The nearest folder at or above `from` that holds Pulumi.yaml. */
 export function findProjectDir(from: string = process.cwd()): string {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
@@ -160,30 +145,54 @@ export function urnName(urn: string): string {
   return urn.split('::').slice(3).join('::');
 }
 
+/** Where a run of the management stack happens: the project, the backend and the engine's environment. */
+export type WorkspaceOptions = Pick<StackRunOptions, 'projectDir' | 'clusters' | 'kubeconfig' | 'backend'>;
+
 /**
- * Runs `pulumi preview` (or `up`) of the management stack through the Automation API, with a file
- * backend and the passphrase from the environment. Nothing is installed or downloaded.
+ * A LocalWorkspace of the management project, with the engine the tools/ scripts built (no PATH or
+ * PULUMI_HOME edits by the user), the file backend, and the passphrase from `env`. The program is
+ * compiled first when its sources are newer. Nothing is installed or downloaded.
  */
-export async function runManagementStack(options: StackRunOptions, env: NodeJS.ProcessEnv = process.env): Promise<StackRunReport> {
-  const pulumiDir = await findPulumiDir(env);
+export async function managementWorkspace(options: WorkspaceOptions, env: NodeJS.ProcessEnv = process.env) {
+  const projectDir = options.projectDir ?? findProjectDir();
+  const engine = await findPulumiEngine(projectDir, env);
+  if (!engine.hasKubernetesProvider) throw new PulumiUnavailableError(missingKubernetesProvider(projectDir, env));
   if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     throw new PulumiStackError('set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to the passphrase of the stack');
   }
-  const projectDir = options.projectDir ?? findProjectDir();
   await compileProgram(projectDir);
-  const { LocalWorkspace, PulumiCommand, Stack } = await import('@pulumi/pulumi/automation/index.js');
+  const { LocalWorkspace, PulumiCommand } = await import('@pulumi/pulumi/automation/index.js');
   const envVars: Record<string, string> = {
     PULUMI_BACKEND_URL: options.backend ?? env.PULUMI_BACKEND_URL ?? 'file://~',
     PULUMI_SKIP_UPDATE_CHECK: 'true',
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
     [CLUSTERS_DIR_ENV]: path.resolve(options.clusters),
-    PATH: `${pulumiDir}${path.delimiter}${env.PATH ?? ''}`,
+    // The language host beside pulumi, and the dynamic-provider host (KeyMaterial) from the project's @pulumi/pulumi.
+    PATH: [engine.pulumiDir, engine.dynamicProviderDir, env.PATH ?? ''].join(path.delimiter),
   };
+  for (const key of ['PULUMI_CONFIG_PASSPHRASE', 'PULUMI_CONFIG_PASSPHRASE_FILE'] as const) {
+    if (env[key] !== undefined) envVars[key] = env[key]!;
+  }
+  if (engine.pulumiHome) envVars.PULUMI_HOME = engine.pulumiHome;
   if (options.kubeconfig) envVars.KUBECONFIG = path.resolve(options.kubeconfig);
+  try {
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engine.pulumiDir), skipVersionCheck: true });
+    return await LocalWorkspace.create({ workDir: projectDir, envVars, pulumiCommand });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') throw new PulumiUnavailableError(`the pulumi CLI in ${engine.pulumiDir} cannot be run`);
+    throw new PulumiStackError(explainPulumiFailure(error));
+  }
+}
+
+/**
+ * Runs `pulumi preview` (or `up`) of the management stack through the Automation API, with a file
+ * backend and the passphrase from the environment. Nothing is installed or downloaded.
+ */
+export async function runManagementStack(options: StackRunOptions, env: NodeJS.ProcessEnv = process.env): Promise<StackRunReport> {
+  const ws = await managementWorkspace(options, env);
+  const { Stack } = await import('@pulumi/pulumi/automation/index.js');
   const started = Date.now();
   try {
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiDir), skipVersionCheck: true });
-    const ws = await LocalWorkspace.create({ workDir: projectDir, envVars, pulumiCommand });
     let name = options.stack;
     if (!name) {
       const current = await ws.stack();
@@ -208,7 +217,6 @@ export async function runManagementStack(options: StackRunOptions, env: NodeJS.P
     return { stack: name, steps, summary: summary as StackRunReport['summary'], durationMs: Date.now() - started };
   } catch (error) {
     if (error instanceof PulumiStackError) throw error;
-    if ((error as { code?: string }).code === 'ENOENT') throw new PulumiUnavailableError(`the pulumi CLI in ${pulumiDir} cannot be run`);
     throw new PulumiStackError(explainPulumiFailure(error));
   }
 }

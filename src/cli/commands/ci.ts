@@ -3,9 +3,11 @@ import { Command } from 'commander';
 import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
 import { synthFleet } from '../../synth/synth.js';
+import { diffRevisions } from '../../synth/revision-diff.js';
+import { BaseRevisionError, synthBaseRevision } from './_base-revision.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
-import { formatCiSummary, type CiFindings } from './_ci-summary.js';
+import { formatCiSummary, notChecked, type CiFindings } from './_ci-summary.js';
 import { connect } from './_cluster-session.js';
 import { PulumiUnavailableError, runManagementStack } from './_pulumi-stack.js';
 import { COMMANDS } from '../command-table.js';
@@ -25,6 +27,10 @@ export interface CiCommandOptions {
   context?: string;
   backend?: string;
   stack?: string;
+  /** Base revision of the offline diff. @default the merge base of HEAD with the default branch */
+  base?: string;
+  /** `--no-offline` sets this to false. */
+  offline: boolean;
   /** `--no-preview` sets this to false. */
   preview: boolean;
   out: string;
@@ -32,9 +38,11 @@ export interface CiCommandOptions {
 }
 
 /**
- * `clusterops ci`: validate, diff against the management cluster (with --kubeconfig) and the Pulumi
- * preview, as one Markdown summary with a section per cluster. Exit 1 when the declarations are
- * invalid or a check that ran failed; changes alone do not fail.
+ * `clusterops ci`: validate; the offline diff (base revision against head, synthesized, object by
+ * object); the diff against the management cluster (with --kubeconfig); and the Pulumi preview:
+ * one Markdown summary, per stage and per cluster. Changes alone never fail. Exit 0: every check
+ * ran and passed; 1: invalid declarations, or a check failed; 3: what ran passed, but a check could
+ * not run (named in the summary's header), including one turned off with --no-*.
  */
 export function ciCommand(ctx: CommandContext = defaultContext): Command {
   return new Command('ci')
@@ -44,6 +52,8 @@ export function ciCommand(ctx: CommandContext = defaultContext): Command {
     .option('--context <name>', 'kubeconfig context (default: its current context)')
     .option('--backend <url>', 'Pulumi state backend (default: $PULUMI_BACKEND_URL, else file://~)')
     .option('--stack <name>', 'Pulumi stack (default: the selected stack)')
+    .option('--base <ref>', 'base revision of the offline diff (default: the merge base of HEAD with the default branch)')
+    .option('--no-offline', 'skip the offline diff (base against head)')
     .option('--no-preview', 'skip the Pulumi preview')
     .option('--out <file>', 'where to write the Markdown (- for stdout)', '-')
     .option('--timeout <duration>', 'time allowed for waits', '5m')
@@ -54,10 +64,20 @@ export function ciCommand(ctx: CommandContext = defaultContext): Command {
         clustersDir: opts.clusters,
         fleet,
         problems,
-        diff: { ran: false, note: 'skipped: no --kubeconfig given' },
-        preview: { ran: false, note: 'skipped: --no-preview' },
+        offline: { ran: false, note: 'not run: --no-offline' },
+        diff: { ran: false, note: 'not run: no --kubeconfig given' },
+        preview: { ran: false, note: 'not run: --no-preview' },
       };
       if (fleet) {
+        if (opts.offline) {
+          try {
+            const base = await synthBaseRevision(opts.clusters, opts.base);
+            findings.offline = { ran: true, result: { base, diff: diffRevisions(base.sets, synthFleet(fleet)) } };
+          } catch (error) {
+            if (!(error instanceof BaseRevisionError)) throw error;
+            findings.offline = { ran: false, failed: !!opts.base, note: `${opts.base ? 'failed' : 'not run'}: ${error.message}` };
+          }
+        }
         if (opts.kubeconfig) {
           const sets = synthFleet(fleet).filter((s) => s.target.kind === 'management');
           let session;
@@ -84,7 +104,7 @@ export function ciCommand(ctx: CommandContext = defaultContext): Command {
             const message = error instanceof Error ? error.message : String(error);
             findings.preview =
               error instanceof PulumiUnavailableError
-                ? { ran: false, note: `skipped: ${message}` }
+                ? { ran: false, note: `not run: ${message}` }
                 : { ran: false, failed: true, note: `failed: ${message}` };
           }
         }
@@ -95,7 +115,8 @@ export function ciCommand(ctx: CommandContext = defaultContext): Command {
       const failed =
         !fleet ||
         (findings.diff.ran ? findings.diff.result.changes.errors.length > 0 : findings.diff.failed === true) ||
-        (!findings.preview.ran && findings.preview.failed === true);
-      return ctx.exit(failed ? ExitCode.failed : ExitCode.ok);
+        (!findings.preview.ran && findings.preview.failed === true) ||
+        (!findings.offline.ran && findings.offline.failed === true);
+      return ctx.exit(failed ? ExitCode.failed : notChecked(findings).length ? ExitCode.incomplete : ExitCode.ok);
     });
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { CLUSTERS_DIR_ENV, PROJECT_NAME } from '../../../stacks/config.js';
+import { KEY_MATERIAL_TYPE } from '../../../stacks/key-material.js';
 import program from '../../../stacks/index.js';
 
 /** Pulumi's marker for a secret value on the wire. */
@@ -21,6 +22,8 @@ export interface Registration {
   name: string;
   protect: boolean;
   retainOnDelete: boolean;
+  /** Outputs the engine is told to keep secret. */
+  additionalSecretOutputs: string[];
   /** Inputs as sent; secret values are `{ [SIG_KEY]: SECRET_SIG, value }`. */
   inputs: Record<string, unknown>;
   /** Inputs with secrets unwrapped, as the mock saw them. */
@@ -46,14 +49,13 @@ export function withoutSecrets(v: unknown): string {
 
 /** Fake but distinct key material per resource, so tests can check which key went where. */
 function computedState(type: string, name: string): Record<string, string> {
-  if (type === 'tls:index/privateKey:PrivateKey') {
+  if (type === KEY_MATERIAL_TYPE) {
     return {
       privateKeyPem: `-----BEGIN RSA PRIVATE KEY-----\n${name}\n-----END RSA PRIVATE KEY-----\n`,
-      publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${name}\n-----END PUBLIC KEY-----\n`,
+      certificatePem: name.endsWith('/sa')
+        ? `-----BEGIN PUBLIC KEY-----\n${name}\n-----END PUBLIC KEY-----\n`
+        : `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`,
     };
-  }
-  if (type === 'tls:index/selfSignedCert:SelfSignedCert') {
-    return { certPem: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n` };
   }
   return {};
 }
@@ -105,6 +107,7 @@ export async function runProgram(
       name: req.getName(),
       protect: req.getProtect() === true,
       retainOnDelete: req.getRetainondelete() === true,
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
       inputs,
       plain: JSON.parse(JSON.stringify(inputs, (_k, v) => (isWrappedSecret(v) ? (v as { value: unknown }).value : v))),
     });
@@ -133,5 +136,6 @@ interface RegisterRequest {
   getName(): string;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
+  getAdditionalsecretoutputsList?(): string[];
   getObject(): { toJavaScript(): unknown } | undefined;
 }

@@ -1,5 +1,6 @@
 import { declarationYaml } from '../../../src/testing.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { KEY_MATERIAL_TYPE } from '../../../stacks/key-material.js';
 import { clustersFolder, isWrappedSecret, runProgram, withoutSecrets, type ProgramRun, type Registration } from './_pulumi-run.js';
 
 const SECRET_TYPE = 'kubernetes:core/v1:Secret';
@@ -68,26 +69,20 @@ describe('stacks/ program (Pulumi mocks)', () => {
 
   it('puts each CA certificate with its own key, and the service-account public key in tls.crt', () => {
     const data = (name: string) => byName(run, name).plain.stringData as Record<string, string>;
-    const keyOf = (name: string) => byName(run, name).plain; // inputs of the PrivateKey
     for (const suffix of ['ca', 'etcd', 'proxy']) {
       const secret = data(`production/payments-eu1/${suffix}-secret`);
-      expect(secret['tls.crt']).toContain(`production/payments-eu1/${suffix}-cert`);
-      expect(secret['tls.crt']).toMatch(/^-----BEGIN CERTIFICATE-----/);
-      expect(secret['tls.key']).toContain(`production/payments-eu1/${suffix}-key`);
-      const cert = byName(run, `production/payments-eu1/${suffix}-cert`).plain;
-      expect(cert).toMatchObject({
-        isCaCertificate: true,
-        allowedUses: ['cert_signing', 'key_encipherment', 'digital_signature'],
-        validityPeriodHours: 87600,
-      });
-      expect(cert.privateKeyPem).toContain(`production/payments-eu1/${suffix}-key`);
-      expect(keyOf(`production/payments-eu1/${suffix}-key`)).toMatchObject({ algorithm: 'RSA', rsaBits: 2048 });
+      expect(secret['tls.crt']).toBe(`-----BEGIN CERTIFICATE-----\nproduction/payments-eu1/${suffix}\n-----END CERTIFICATE-----\n`);
+      expect(secret['tls.key']).toBe(`-----BEGIN RSA PRIVATE KEY-----\nproduction/payments-eu1/${suffix}\n-----END RSA PRIVATE KEY-----\n`);
+      const material = byName(run, `production/payments-eu1/${suffix}`);
+      expect(material.type).toBe(KEY_MATERIAL_TYPE);
+      expect(material.plain).toMatchObject({ kind: 'ca' });
     }
-    const subjects = ['ca', 'etcd', 'proxy'].map((s) => (byName(run, `staging/payments-eu1/${s}-cert`).plain.subject as { commonName: string }).commonName);
+    const subjects = ['ca', 'etcd', 'proxy'].map((s) => byName(run, `staging/payments-eu1/${s}`).plain.commonName);
     expect(subjects).toEqual(['kubernetes', 'etcd-ca', 'front-proxy-ca']);
+    expect(byName(run, 'staging/payments-eu1/sa').plain).toMatchObject({ kind: 'service-account' });
     const sa = data('staging/payments-eu1/sa-secret');
-    expect(sa['tls.crt']).toBe('-----BEGIN PUBLIC KEY-----\nstaging/payments-eu1/sa-key\n-----END PUBLIC KEY-----\n');
-    expect(sa['tls.key']).toBe('-----BEGIN RSA PRIVATE KEY-----\nstaging/payments-eu1/sa-key\n-----END RSA PRIVATE KEY-----\n');
+    expect(sa['tls.crt']).toBe('-----BEGIN PUBLIC KEY-----\nstaging/payments-eu1/sa\n-----END PUBLIC KEY-----\n');
+    expect(sa['tls.key']).toBe('-----BEGIN RSA PRIVATE KEY-----\nstaging/payments-eu1/sa\n-----END RSA PRIVATE KEY-----\n');
   });
 
   it('creates one Namespace per managed stage and the reconciler Secrets from config secrets', () => {
@@ -118,8 +113,8 @@ describe('stacks/ program (Pulumi mocks)', () => {
     expect(readable).not.toContain(TOKEN);
     expect(readable).not.toContain(WEBHOOK);
     expect(readable).not.toContain('PRIVATE KEY-----\nproduction');
-    // The private keys reach the certificates only as secrets, too.
-    expect(isWrappedSecret(byName(run, 'production/payments-eu1/ca-cert').inputs.privateKeyPem)).toBe(true);
+    // The generated private keys are secret outputs of their resource, so state keeps them encrypted.
+    expect(byName(run, 'production/payments-eu1/ca').additionalSecretOutputs).toEqual(['privateKeyPem']);
     expect(JSON.stringify(run.outputs)).not.toMatch(/PRIVATE KEY|BEGIN|ghp_|webhook-shared/);
     expect(run.outputs).toMatchObject({
       stages: ['production', 'staging'],
@@ -133,12 +128,12 @@ describe('stacks/ program (Pulumi mocks)', () => {
   it("protects every identity resource of a cluster with deletionProtection, and its stage's Namespace", () => {
     const ofCluster = (prefix: string) => run.registrations.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}/`));
     const prod = ofCluster('production/payments-eu1');
-    // component + 3 keys + 3 certs + sa key + 4 secrets
-    expect(prod).toHaveLength(12);
+    // component + 3 CAs + sa key + 4 secrets
+    expect(prod).toHaveLength(9);
     for (const r of prod) expect(r.protect, `${r.type} ${r.name}`).toBe(true);
     for (const r of prod.filter((r) => r.type === SECRET_TYPE)) expect(r.retainOnDelete, r.name).toBe(true);
     const staging = ofCluster('staging/payments-eu1');
-    expect(staging).toHaveLength(12);
+    expect(staging).toHaveLength(9);
     for (const r of staging) expect(r.protect, `${r.type} ${r.name}`).toBe(false);
     expect(byName(run, 'stage/production').protect).toBe(true);
     expect(byName(run, 'stage/staging').protect).toBe(false);
@@ -171,6 +166,23 @@ describe('stacks/ program: stage filtering and refusals', () => {
     expect(run.registrations.some((r) => r.name.startsWith('production/payments-eu1'))).toBe(false);
     // The stage still holds a protected cluster, so its Namespace (and every Secret in it) stays protected.
     expect(byName(run, 'stage/production').protect).toBe(true);
+  });
+
+  it('reconcilerWorkload: skipAwait annotates every workload object not to be awaited; none leaves the workload out', async () => {
+    const dir = await clustersFolder(FLEET);
+    const skip = await runProgram(dir, { ...CONFIG, reconcilerWorkload: 'skipAwait' }, SECRET_KEYS);
+    expect(skip.error).toBeUndefined();
+    const objs = (byName(skip, 'reconciler/workload').plain as { objs: Array<{ kind: string; metadata: { annotations?: Record<string, string> } }> }).objs;
+    expect(objs.map((o) => o.kind)).toContain('Deployment');
+    for (const o of objs) expect(o.metadata.annotations?.['pulumi.com/skipAwait'], o.kind).toBe('true');
+    const none = await runProgram(dir, { ...CONFIG, reconcilerWorkload: 'none' }, SECRET_KEYS);
+    expect(none.error).toBeUndefined();
+    expect(none.registrations.some((r) => r.name === 'reconciler/workload')).toBe(false);
+    expect(none.registrations.some((r) => r.name === 'reconciler/git-credentials')).toBe(true);
+    const elsewhere = await runProgram(dir, { ...CONFIG, reconcilerNamespace: 'ops' }, SECRET_KEYS);
+    expect(elsewhere.error?.message).toMatch(/reconcilerNamespace is "ops", but the reconciler's workload runs in clusterops-system/);
+    const wrong = await runProgram(dir, { ...CONFIG, reconcilerWorkload: 'later' }, SECRET_KEYS);
+    expect(wrong.error?.message).toBe('clusterops-management:reconcilerWorkload is "later"; it must be one of await, skipAwait, none');
   });
 
   it('refuses a secret stored in plain config', async () => {

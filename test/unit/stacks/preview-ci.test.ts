@@ -17,16 +17,20 @@ import { runCommand } from '../../_run-command.js';
 const cluster = (name: string, extra: Record<string, unknown> = {}) =>
   declarationYaml(name, { controlPlaneReplicas: 3, nodePools: [{ name: 'general', replicas: 3 }], spec: extra });
 
-/** Runs a command as the CLI would, with PATH emptied so no pulumi binary can be found. */
+/** Runs a command as the CLI would, with PATH and the tools cache emptied so no pulumi binary can be found. */
 async function run(make: Parameters<typeof runCommand>[0], args: string[]) {
-  const saved = { PATH: process.env.PATH, dir: process.env.CLUSTEROPS_PULUMI_DIR };
+  const saved = { PATH: process.env.PATH, dir: process.env.CLUSTEROPS_PULUMI_DIR, cache: process.env.CLUSTEROPS_CACHE_DIR };
   process.env.PATH = await mkdtemp(path.join(tmpdir(), 'empty-path-'));
+  process.env.CLUSTEROPS_CACHE_DIR = await mkdtemp(path.join(tmpdir(), 'empty-cache-'));
   delete process.env.CLUSTEROPS_PULUMI_DIR;
   try {
     return await runCommand(make, args);
   } finally {
     process.env.PATH = saved.PATH;
-    if (saved.dir !== undefined) process.env.CLUSTEROPS_PULUMI_DIR = saved.dir;
+    for (const [key, value] of [['CLUSTEROPS_PULUMI_DIR', saved.dir], ['CLUSTEROPS_CACHE_DIR', saved.cache]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   }
 }
 
@@ -35,23 +39,22 @@ describe('clusterops preview and ci without a Pulumi engine', () => {
     const dir = await clustersFolder({ 'staging/a.yaml': cluster('a') });
     const r = await run(previewCommand, ['--clusters', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^error: the pulumi CLI is not installed: build it with `bash tools\/build-pulumi.sh`/);
+    expect(r.stderr).toMatch(/^error: the pulumi CLI is not built: run `bash tools\/build-pulumi.sh`/);
   });
 
   it('preview refuses a backend that is not a URL', async () => {
     await expect(run(previewCommand, ['--backend', '/var/state'])).rejects.toThrow(/--backend "\/var\/state" is not a URL/);
   });
 
-  it('ci writes one section per cluster, notes the skipped checks, and exits 0', async () => {
+  it('ci names every check that could not run in its header and exits 3, never a silent pass', async () => {
     const dir = await clustersFolder({ 'staging/a.yaml': cluster('a'), 'production/b.yaml': cluster('b') });
     const r = await run(ciCommand, ['--clusters', dir]);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
     expect(r.stdout).toContain('| declarations | 2 cluster(s) in 2 stage(s), all valid |');
-    expect(r.stdout).toContain('| management cluster diff | skipped: no --kubeconfig given |');
-    expect(r.stdout).toMatch(/\| pulumi preview \| skipped: the pulumi CLI is not installed/);
-    expect(r.stdout.match(/^## /gm)).toEqual(['## ', '## ']);
-    expect(r.stdout).toContain('## production/b');
-    expect(r.stdout).toContain('## staging/a');
+    expect(r.stdout).toMatch(/\*\*Not checked:\*\* offline diff \(not run: .* is not inside a git repository.*\); management cluster diff \(not run: no --kubeconfig given\); pulumi preview \(not run: the pulumi CLI is not built/);
+    expect(r.stdout).toContain('| management cluster diff | not run: no --kubeconfig given |');
+    expect(r.stdout).toMatch(/\| pulumi preview \| not run: the pulumi CLI is not built/);
+    expect(r.stdout).toContain('## 2 cluster(s) without changes\n\nNo check ran: `production/b`, `staging/a`.');
   });
 
   it('ci exits 1 on invalid declarations and lists each problem under its file', async () => {
@@ -77,6 +80,7 @@ describe('the CI summary', () => {
       clustersDir: dir,
       fleet,
       problems: [],
+      offline: { ran: false, note: 'not run: --no-offline' },
       diff: { ran: true, result: { changes, sets } },
       preview: {
         ran: true,
@@ -93,8 +97,8 @@ describe('the CI summary', () => {
     expect(section('staging/b')).toContain('+  replicas: 3');
     expect(section('staging/b')).toContain('**Pulumi:** 4 create');
     expect(section('staging/b')).toContain('- create kubernetes:core/v1:Secret `staging/b/sa-secret`');
-    expect(section('staging/a')).toContain('**Management cluster:** 1 unchanged');
-    expect(section('staging/a')).toContain('**Pulumi:** nothing');
+    expect(section('staging/a')).toBe('');
+    expect(md).toContain('## 1 cluster(s) without changes\n\nNothing to report by management cluster diff, pulumi preview: `staging/a`.');
     expect(section('management plane')).toContain('1 unchanged');
   });
 });
@@ -103,6 +107,10 @@ describe('Pulumi failures', () => {
   it.each([
     ['error: getting secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables', /set PULUMI_CONFIG_PASSPHRASE/],
     ['error: constructing secrets manager of type "passphrase": incorrect passphrase', /wrong passphrase/],
+    [
+      'Preview failed: resource "urn:pulumi:s::clusterops-management::clusterops:identity:ClusterIdentity$kubernetes:core/v1:Secret::production/a/ca-secret" cannot be deleted\nbecause it is protected.',
+      /^production\/a\/ca-secret is protected \(its cluster has deletionProtection\), so removing the cluster's file deletes nothing/,
+    ],
     ["error: no stack named 'mgmt' found", /stack "mgmt" does not exist.*pulumi stack init mgmt/],
     ["error: no resource plugin 'pulumi-resource-kubernetes' found in the workspace", /provider plugin pulumi-resource-kubernetes is not installed/],
     ['error: something else entirely\nmore', /^something else entirely$/],
@@ -116,6 +124,6 @@ describe('Pulumi failures', () => {
   });
 
   it('finds no pulumi on an empty PATH', async () => {
-    await expect(findPulumiDir({ PATH: '/nonexistent' })).rejects.toBeInstanceOf(PulumiUnavailableError);
+    await expect(findPulumiDir(process.cwd(), { PATH: '/nonexistent', CLUSTEROPS_CACHE_DIR: '/nonexistent' })).rejects.toBeInstanceOf(PulumiUnavailableError);
   });
 });

@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ciCommand } from '../../../src/cli/commands/ci.js';
+import { declarationYaml, writeFleet } from '../../../src/testing.js';
+import { runCommand } from '../../_run-command.js';
+
+const cluster = (name: string, version = 'v1.33.4') =>
+  declarationYaml(name, { controlPlaneReplicas: 3, nodePools: [{ name: 'general', replicas: 3 }], spec: { kubernetesVersion: version } });
+const stage = (name: string, defaults: Record<string, unknown>) =>
+  `apiVersion: clusterops.io/v1alpha1\nkind: Stage\nmetadata: {name: ${name}}\nspec:\n  defaults: ${JSON.stringify(defaults)}\n`;
+
+/** A git repository whose `main` holds `files` under clusters/, checked out on a `pr` branch. */
+function repository(files: Record<string, string>): { root: string; git: (...args: string[]) => string } {
+  const root = writeFleet(Object.fromEntries(Object.entries(files).map(([p, c]) => [`clusters/${p}`, c])), 'clusterops-ci-repo-');
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-qm', 'base');
+  git('checkout', '-qb', 'pr');
+  return { root, git };
+}
+
+const ci = (root: string, ...args: string[]) => runCommand(ciCommand, ['--clusters', path.join(root, 'clusters'), '--no-preview', ...args]);
+const section = (md: string, name: string) => md.split(/^## /m).find((s) => s.startsWith(`${name}\n`)) ?? '';
+
+describe('clusterops ci: the offline diff (base against head, no cluster)', () => {
+  it('shows per cluster what is created, changed field by field and deleted, against the merge base with main', async () => {
+    const { root, git } = repository({ 'staging/a.yaml': cluster('a'), 'staging/b.yaml': cluster('b'), 'staging/gone.yaml': cluster('gone') });
+    writeFileSync(path.join(root, 'clusters/staging/a.yaml'), cluster('a', 'v1.34.1'));
+    writeFileSync(path.join(root, 'clusters/staging/new.yaml'), cluster('new'));
+    rmSync(path.join(root, 'clusters/staging/gone.yaml'));
+    git('add', '-A');
+    git('commit', '-qm', 'pr');
+    const r = await ci(root);
+    expect(r.code).toBe(3); // no kubeconfig: the live diff could not run, and --no-preview
+    expect(r.stdout).toMatch(/\| offline diff \| base `[0-9a-f]{12}` \(merge-base HEAD main; in-process\): 2 changed, 2 deleted, 2 created in 3 cluster\(s\)\/stage\(s\) \|/);
+    const a = section(r.stdout, 'staging/a');
+    expect(a).toContain('- changed Cluster `staging/a`\n  - `spec.topology.version`: "v1.33.4" → "v1.34.1"\n');
+    expect(a).toContain('- changed WorkloadCluster `staging/a`\n  - `spec.kubernetesVersion`: "v1.33.4" → "v1.34.1"\n');
+    expect(section(r.stdout, 'staging/new')).toMatch(/- created Cluster `staging\/new`/);
+    const gone = section(r.stdout, 'staging/gone');
+    expect(gone).toContain('Removed from the declarations.');
+    expect(gone).toMatch(/- deleted Cluster `staging\/gone`/);
+    expect(r.stdout).toContain('## 1 cluster(s) without changes\n\nNothing to report by offline diff: `staging/b`.');
+  });
+
+  it('names the clusters a stage default change reaches', async () => {
+    const followsStage = (name: string) => declarationYaml(name, { controlPlaneReplicas: 3, nodePools: [{ name: 'general', replicas: 3 }], omit: ['kubernetesVersion'] });
+    const { root } = repository({
+      'staging/stage.yaml': stage('staging', { kubernetesVersion: 'v1.33.4' }),
+      'staging/a.yaml': followsStage('a'),
+      'staging/b.yaml': cluster('b'),
+    });
+    writeFileSync(path.join(root, 'clusters/staging/stage.yaml'), stage('staging', { kubernetesVersion: 'v1.35.0' }));
+    const r = await ci(root, '--base', 'main');
+    const st = section(r.stdout, 'stage staging');
+    expect(st).toContain('`staging/stage.yaml` changed; its defaults and policy reach: a.');
+    expect(section(r.stdout, 'staging/a')).toContain('`spec.topology.version`: "v1.33.4" → "v1.35.0"');
+    expect(section(r.stdout, 'staging/b')).toBe('');
+  });
+
+  it('fails (exit 1) on a --base that is no commit, and says so in the header', async () => {
+    const { root } = repository({ 'staging/a.yaml': cluster('a') });
+    const r = await ci(root, '--base', 'no-such-ref');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('**Failed:** offline diff.');
+    expect(r.stdout).toContain('| offline diff | failed: --base no-such-ref is not a commit of');
+  });
+
+  it('reports no changes on an unchanged tree', async () => {
+    const { root } = repository({ 'staging/a.yaml': cluster('a') });
+    mkdirSync(path.join(root, 'clusters/staging'), { recursive: true });
+    const r = await ci(root);
+    expect(r.stdout).toMatch(/\| offline diff \| base `[0-9a-f]{12}` \(merge-base HEAD main; in-process\): no changes \|/);
+  });
+});

@@ -1,0 +1,3 @@
+module clusterops.io/tools/pulumi-kubernetes
+
+go 1.26.0
