@@ -4,6 +4,8 @@ export interface CommandEntry {
   description: string;
   /** Whether the command has options of its own (`--help` prints `<name> [options]`). */
   options: boolean;
+  /** Its arguments as `--help` shows them after the options, e.g. `<cluster>`. */
+  args?: string;
 }
 
 /**
@@ -54,6 +56,7 @@ export const COMMANDS = {
   kubeconfig: {
     description: "print a workload cluster's kubeconfig (from its <cluster>-kubeconfig Secret in the management cluster)",
     options: true,
+    args: '<cluster>',
   },
   'local-provider': {
     description: "run the local provider's controllers (LocalCluster, LocalControlPlane, LocalMachine): workload clusters as local processes",

@@ -66,7 +66,9 @@ function commandStub(program: Command, name: CommandName, ctx: CommandContext): 
 
 /** How the program's help lists a command: `<name> [options]`, or `<name>` for one without options. */
 function listedTerm(name: CommandName): string {
-  return COMMANDS[name].options ? `${name} [options]` : name;
+  const entry: { options: boolean; args?: string } = COMMANDS[name];
+  const term = entry.options ? `${name} [options]` : name;
+  return entry.args ? `${term} ${entry.args}` : term;
 }
 
 /** The command an argv runs, or asks help for (`clusterops help <name>`): the one module to load up front. */

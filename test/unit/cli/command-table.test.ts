@@ -18,7 +18,9 @@ describe('command table', () => {
     for (const name of Object.keys(COMMANDS) as CommandName[]) {
       const real = await loadCommand(name, ctx);
       expect(real.description(), name).toBe(COMMANDS[name].description);
-      expect(new Help().subcommandTerm(real), name).toBe(COMMANDS[name].options ? `${name} [options]` : name);
+      const entry: { options: boolean; args?: string } = COMMANDS[name];
+      const term = entry.options ? `${name} [options]` : name;
+      expect(new Help().subcommandTerm(real), name).toBe(entry.args ? `${term} ${entry.args}` : term);
     }
   });
 
