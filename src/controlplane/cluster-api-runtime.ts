@@ -9,6 +9,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeClient } from '../kube/client.js';
 import { adminClient } from './_admin-client.js';
+import { readOptional } from './_read-optional.js';
 import { sleep, startTime } from './_proc.js';
 import { ControlPlaneError } from './errors.js';
 import { pickFreePorts } from './free-ports.js';
@@ -55,12 +56,8 @@ export interface ControllersState {
 
 /** Reads `<stateDir>/controllers.json`, or undefined when no controllers were ever started there. */
 export async function readControllersState(stateDir: string): Promise<ControllersState | undefined> {
-  try {
-    return JSON.parse(await readFile(controllersFile(stateDir), 'utf8')) as ControllersState;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readOptional(controllersFile(stateDir));
+  return text === undefined ? undefined : (JSON.parse(text) as ControllersState);
 }
 
 function controllersFile(stateDir: string): string {
@@ -153,11 +150,6 @@ export class ClusterApiRuntime {
       await runtime.stop();
       throw error;
     }
-  }
-
-  /** Pids of the running processes, by name. */
-  get pids(): Record<string, number> {
-    return Object.fromEntries([...this.managers, ...this.controllers].map((proc) => [proc.spec.name, proc.pid]));
   }
 
   /** Stops the controllers, removes the webhooks, then stops the managers. */

@@ -8,6 +8,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
+import { readOptional } from './_read-optional.js';
 
 /** Folder, inside each source folder, of the upstream files carrying the contract labels. */
 export const CONTRACT_DIR = '_contract';
@@ -53,13 +54,4 @@ export async function readContractLabels(sourceDir: string): Promise<ContractLab
 /** The labels CRD `name` of a source with `labels` must carry. */
 export function contractLabelsOf(labels: ContractLabels, name: string): Record<string, string> {
   return { ...labels.all, ...labels.byCrd.get(name) };
-}
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }

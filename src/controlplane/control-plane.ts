@@ -4,9 +4,8 @@
  * logs, kubeconfigs, state.json), so starting again on the same dir keeps identity and data, and
  * several control planes run side by side in different dirs. The components die with their owner.
  */
-import { appendFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { KubeClient } from '../kube/client.js';
 import { adminClient, answers, PROBE_OPTIONS } from './_admin-client.js';
 import { ControlPlaneError } from './errors.js';
@@ -26,7 +25,7 @@ import {
   type ControlPlanePorts,
   type ControlPlaneState,
 } from './state-file.js';
-import { describeExit, SupervisedProcess, type ProcessExit } from './supervised-process.js';
+import { describeExit, markStart, START_MARKER, SupervisedProcess, type ProcessExit } from './supervised-process.js';
 import { binariesIn, controlPlaneBinaries, stderrProgress, type BinaryPaths, type ProgressSink } from './upstream-assets.js';
 
 /** How to start a control plane. */
@@ -158,8 +157,6 @@ export const STOP_ORDER: Component[] = ['kube-controller-manager', 'kube-apiserv
 /** How long each component gets to stop after SIGTERM before SIGKILL. */
 export const STOP_GRACE_MS: Record<Component, number> = { 'kube-controller-manager': 5_000, 'kube-apiserver': 10_000, etcd: 10_000 };
 const START_ATTEMPTS = 3;
-/** Opens the part of a log file written by one start. */
-const START_MARKER = '=== clusterops starts';
 
 /** A running control plane owned by this process. */
 export class ControlPlane {
@@ -329,7 +326,7 @@ export function logFile(stateDir: string, component: Component): string {
 
 function startComponent(component: Component, command: string, args: string[], stateDir: string): SupervisedProcess {
   const log = logFile(stateDir, component);
-  appendFileSync(log, `\n${START_MARKER} ${new Date().toISOString()} ${basename(command)}\n`, { mode: 0o600 });
+  markStart(log, command);
   return SupervisedProcess.spawn({ name: component, command, args, logFile: log });
 }
 

@@ -9,6 +9,7 @@ import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile, chmod, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { readOptional } from './_read-optional.js';
 import { ControlPlaneError } from './errors.js';
 
 // Node's Web Crypto, typed by @types/node; @peculiar/x509 types it with the DOM names.
@@ -370,13 +371,4 @@ function randomSerial(): string {
   bytes[0] &= 0x7f; // positive
   bytes[0] |= 0x01; // no leading zero byte
   return Buffer.from(bytes).toString('hex');
-}
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }

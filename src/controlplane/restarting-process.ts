@@ -4,8 +4,7 @@
  * `stop()`. Each run is a SupervisedProcess, so it never outlives its owner.
  */
 import { appendFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { describeExit, SupervisedProcess, type ProcessExit } from './supervised-process.js';
+import { describeExit, markStart, SupervisedProcess, type ProcessExit } from './supervised-process.js';
 
 /** What to run. */
 export interface ControllerSpec {
@@ -29,8 +28,6 @@ export class RestartingProcess {
   private timer: NodeJS.Timeout | undefined;
   /** How many times it exited on its own. */
   exits = 0;
-  /** The last exit on its own, if any. */
-  lastExit: ProcessExit | undefined;
 
   constructor(
     readonly spec: ControllerSpec,
@@ -38,16 +35,6 @@ export class RestartingProcess {
     private readonly onChange: (event: { type: 'started' | 'exited'; pid: number; exit?: ProcessExit }) => void = () => undefined,
   ) {
     this.current = this.spawn();
-  }
-
-  /** Pid of the current run (also while it waits to be started again: the pid of the last run). */
-  get pid(): number {
-    return this.current.pid;
-  }
-
-  /** True while a run is alive. */
-  get running(): boolean {
-    return this.current.running;
   }
 
   /** Stops the current run (SIGTERM, then SIGKILL after `graceMs`) and starts no other. */
@@ -58,14 +45,13 @@ export class RestartingProcess {
   }
 
   private spawn(): SupervisedProcess {
-    appendFileSync(this.logFile, `\n=== clusterops starts ${new Date().toISOString()} ${basename(this.spec.command)}\n`, { mode: 0o600 });
+    markStart(this.logFile, this.spec.command);
     const proc = SupervisedProcess.spawn({ ...this.spec, logFile: this.logFile });
     const began = Date.now();
     this.onChange({ type: 'started', pid: proc.pid });
     void proc.exited.then((exit) => {
       if (this.stopping) return;
       this.exits++;
-      this.lastExit = exit;
       this.onChange({ type: 'exited', pid: proc.pid, exit });
       if (Date.now() - began > STABLE_AFTER_MS) this.delayMs = FIRST_DELAY_MS;
       appendFileSync(this.logFile, `=== clusterops: ${this.spec.name} ${describeExit(exit)}; starting it again in ${this.delayMs / 1000} s\n`);

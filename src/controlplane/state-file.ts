@@ -6,6 +6,7 @@
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ControlPlaneError } from './errors.js';
+import { readOptional } from './_read-optional.js';
 import { isRunning, processRef, type ProcessRef } from './_proc.js';
 
 /** The programs of a control plane, in start order. */
@@ -55,13 +56,8 @@ export function stateFiles(stateDir: string) {
 
 /** Reads state.json, or undefined when there is none. */
 export async function readState(stateDir: string): Promise<ControlPlaneState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(stateFiles(stateDir).state, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readOptional(stateFiles(stateDir).state);
+  if (text === undefined) return undefined;
   try {
     const state = JSON.parse(text) as ControlPlaneState;
     if (state.version !== 1) throw new Error(`unknown version ${String(state.version)}`);

@@ -8,8 +8,8 @@
  * thread, a child also dies when that worker ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants, openSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, appendFileSync, closeSync, constants, openSync } from 'node:fs';
+import { basename, delimiter, join } from 'node:path';
 import { ControlPlaneError } from './errors.js';
 
 /** How a supervised process ended. */
@@ -28,6 +28,14 @@ export interface SupervisedProcessOptions {
   /** File that receives the program's stdout and stderr (appended). */
   logFile: string;
   env?: NodeJS.ProcessEnv;
+}
+
+/** Opens the part of a log file written by one start of a program. */
+export const START_MARKER = '=== clusterops starts';
+
+/** Appends the START_MARKER line of a start of `command` to `logFile`. */
+export function markStart(logFile: string, command: string): void {
+  appendFileSync(logFile, `\n${START_MARKER} ${new Date().toISOString()} ${basename(command)}\n`, { mode: 0o600 });
 }
 
 /** Exit code of the wrapper when its owner was already gone before the program started. */

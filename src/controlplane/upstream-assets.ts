@@ -35,16 +35,7 @@ export function repositoryRoot(): string {
 
 /** Runs `tools/build.sh` (which honours KUBEBUILDER_ASSETS) and returns the paths of the programs. */
 export async function controlPlaneBinaries(progress: ProgressSink = stderrProgress): Promise<BinaryPaths> {
-  const dir = await runScript('build.sh', progress);
-  const paths = binariesIn(dir);
-  for (const [name, path] of Object.entries(paths)) {
-    try {
-      await access(path, constants.X_OK);
-    } catch {
-      throw new ControlPlaneError(`${name} is missing from ${dir} (set KUBEBUILDER_ASSETS to a folder with ${BINARIES.join(', ')})`);
-    }
-  }
-  return paths;
+  return programsIn(await runScript('build.sh', progress), BINARIES, 'KUBEBUILDER_ASSETS');
 }
 
 /** The paths the programs have in `dir`. */
@@ -59,13 +50,17 @@ export type ClusterApiManager = (typeof CLUSTER_API_MANAGERS)[number];
 
 /** Runs `tools/build-capi.sh` (which honours CLUSTEROPS_CAPI_BIN) and returns the path of each manager. */
 export async function clusterApiBinaries(progress: ProgressSink = stderrProgress): Promise<Record<ClusterApiManager, string>> {
-  const dir = await runScript('build-capi.sh', progress);
-  const paths = Object.fromEntries(CLUSTER_API_MANAGERS.map((name) => [name, join(dir, name)])) as Record<ClusterApiManager, string>;
-  for (const [name, path] of Object.entries(paths)) {
+  return programsIn(await runScript('build-capi.sh', progress), CLUSTER_API_MANAGERS, 'CLUSTEROPS_CAPI_BIN');
+}
+
+/** The paths of `names` in `dir`, each checked to be executable; `override` names the variable that can point elsewhere. */
+async function programsIn<N extends string>(dir: string, names: readonly N[], override: string): Promise<Record<N, string>> {
+  const paths = Object.fromEntries(names.map((name) => [name, join(dir, name)])) as Record<N, string>;
+  for (const [name, path] of Object.entries<string>(paths)) {
     try {
       await access(path, constants.X_OK);
     } catch {
-      throw new ControlPlaneError(`${name} is missing from ${dir} (set CLUSTEROPS_CAPI_BIN to a folder with ${CLUSTER_API_MANAGERS.join(', ')})`);
+      throw new ControlPlaneError(`${name} is missing from ${dir} (set ${override} to a folder with ${names.join(', ')})`);
     }
   }
   return paths;
