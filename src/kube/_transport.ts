@@ -63,20 +63,10 @@ export class Http1Transport implements Transport {
   }
 
   send(req: WireRequest): Promise<RawAnswer> {
-    const transport = this.server.protocol === 'http:' ? http : https;
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.payload) headers['Content-Length'] = req.payload.length;
     return new Promise<RawAnswer>((resolve, reject) => {
-      const request = transport.request(
-        {
-          protocol: this.server.protocol,
-          hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
-          port: this.server.port || (this.server.protocol === 'http:' ? 80 : 443),
-          method: req.method,
-          path: req.path,
-          headers,
-          agent: this.agent,
-        },
+      const request = this.request(req, headers, undefined,
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -99,19 +89,8 @@ export class Http1Transport implements Transport {
   }
 
   stream(req: WireRequest, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<RawAnswer> {
-    const transport = this.server.protocol === 'http:' ? http : https;
     return new Promise<RawAnswer>((resolve, reject) => {
-      const request = transport.request(
-        {
-          protocol: this.server.protocol,
-          hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
-          port: this.server.port || (this.server.protocol === 'http:' ? 80 : 443),
-          method: req.method,
-          path: req.path,
-          headers: req.headers,
-          agent: this.agent,
-          signal,
-        },
+      const request = this.request(req, req.headers, signal,
         (res) => {
           const status = res.statusCode ?? 0;
           const chunks: Buffer[] = [];
@@ -124,6 +103,29 @@ export class Http1Transport implements Transport {
       request.on('error', (error) => (signal.aborted ? resolve({ status: 0, statusText: 'aborted', text: '' }) : reject(error)));
       request.end();
     });
+  }
+
+  /** An HTTP/1.1 request of `req` to the server, on the pooled agent. */
+  private request(
+    req: WireRequest,
+    headers: Record<string, string | number>,
+    signal: AbortSignal | undefined,
+    onResponse: (res: http.IncomingMessage) => void,
+  ): http.ClientRequest {
+    const transport = this.server.protocol === 'http:' ? http : https;
+    return transport.request(
+      {
+        protocol: this.server.protocol,
+        hostname: this.server.hostname.replace(/^\[|\]$/g, ''),
+        port: this.server.port || (this.server.protocol === 'http:' ? 80 : 443),
+        method: req.method,
+        path: req.path,
+        headers,
+        agent: this.agent,
+        signal,
+      },
+      onResponse,
+    );
   }
 
   close(): void {
