@@ -1,8 +1,7 @@
 import { Option } from 'commander';
 import { formatChangeSet, OUTPUT_FORMATS, type ChangeSet, type OutputFormat } from '../../apply/change-set.js';
 import { ResourceManager, type Progress } from '../../apply/resource-manager.js';
-import { KubeClient, type KubeApi } from '../../kube/client.js';
-import { KubeconfigError, loadKubeconfig } from '../../kube/kubeconfig.js';
+import type { KubeApi, KubeClient } from '../../kube/client.js';
 import { loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
 import type { ManifestSet } from '../../model/manifest-set.js';
@@ -12,15 +11,9 @@ import { synthFleet } from '../../synth/synth.js';
 import { workloadClusterCrd } from '../../charts/workload-cluster-crd.js';
 import { UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
+import { managementClient } from './_management-client.js';
 
-/** The real process's streams and exit code, for commands created without a context. */
-export const processContext: CommandContext = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  exit: (code) => {
-    process.exitCode = code;
-  },
-};
+export { processContext } from '../process-context.js';
 
 /** Options shared by `diff` and `apply`. */
 export interface ClusterCommandOptions {
@@ -83,13 +76,7 @@ export interface ClusterSession {
 
 /** A client and ResourceManager for the chosen kubeconfig and context, with progress on a terminal. */
 export async function connect(ctx: CommandContext, opts: ClusterCommandOptions): Promise<ClusterSession> {
-  let client: KubeClient;
-  try {
-    client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: opts.kubeconfig, context: opts.context }));
-  } catch (error) {
-    if (error instanceof KubeconfigError) throw new UsageError(error.message);
-    throw error;
-  }
+  const client = await managementClient(opts);
   const tty = ctx.stderr.isTTY === true && opts.output === 'text';
   let shown = false;
   const onProgress = (p: Progress) => {

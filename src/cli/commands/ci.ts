@@ -11,14 +11,8 @@ import { formatCiSummary, notChecked, type CiFindings } from './_ci-summary.js';
 import { connect } from './_cluster-session.js';
 import { PulumiUnavailableError, runManagementStack } from './_pulumi-stack.js';
 import { COMMANDS } from '../command-table.js';
+import { processContext } from '../process-context.js';
 
-const defaultContext: CommandContext = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  exit: (code) => {
-    process.exitCode = code;
-  },
-};
 
 /** Options of `clusterops ci`. */
 export interface CiCommandOptions {
@@ -44,7 +38,7 @@ export interface CiCommandOptions {
  * ran and passed; 1: invalid declarations, or a check failed; 3: what ran passed, but a check could
  * not run (named in the summary's header), including one turned off with --no-*.
  */
-export function ciCommand(ctx: CommandContext = defaultContext): Command {
+export function ciCommand(ctx: CommandContext = processContext): Command {
   return new Command('ci')
     .description(COMMANDS.ci.description)
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')

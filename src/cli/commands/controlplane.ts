@@ -8,22 +8,16 @@ import { startDetachedControlPlane } from '../../controlplane/detached-control-p
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { COMMANDS } from '../command-table.js';
+import { processContext } from '../process-context.js';
 
 /** Default state dir of `clusterops controlplane`, relative to the working directory. */
 export const DEFAULT_STATE_DIR = '.clusterops/controlplane';
 /** Exit code of `controlplane status` when the control plane is not running (kubectl-like "not found" style). */
 export const NOT_RUNNING_EXIT = 3;
 
-const defaultContext: CommandContext = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  exit: (code) => {
-    process.exitCode = code;
-  },
-};
 
 /** `clusterops controlplane start|status|stop`: a real local Kubernetes control plane for development. */
-export function controlPlaneCommand(ctx: CommandContext = defaultContext): Command {
+export function controlPlaneCommand(ctx: CommandContext = processContext): Command {
   const command = new Command('controlplane')
     .description(COMMANDS.controlplane.description)
     // Subcommands inherit this: usage errors reach main() as CommanderError (exit 2) instead of exiting here.

@@ -8,9 +8,9 @@ import { Command } from 'commander';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { COMMANDS } from '../command-table.js';
+import { processContext } from '../process-context.js';
 
 const run = promisify(execFile);
-const defaultContext: CommandContext = { stdout: process.stdout, stderr: process.stderr, exit: (code) => void (process.exitCode = code) };
 
 /** File written under `-o DIR`. */
 export const DEPLOY_MANIFESTS_FILE = 'clusterops-reconciler.yaml';
@@ -49,7 +49,7 @@ async function originUrl(): Promise<string | undefined> {
 }
 
 /** `clusterops deploy-manifests`: the manifests that run the reconciler in a management cluster. */
-export function deployManifestsCommand(ctx: CommandContext = defaultContext): Command {
+export function deployManifestsCommand(ctx: CommandContext = processContext): Command {
   return new Command('deploy-manifests')
     .description(COMMANDS['deploy-manifests'].description)
     .option('--image <ref>', 'container image built from this repository (see Dockerfile)', `clusterops:${packageVersion()}`)

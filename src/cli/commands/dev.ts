@@ -11,9 +11,9 @@ import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { untilSignal } from './reconcile.js';
 import { COMMANDS } from '../command-table.js';
+import { processContext } from '../process-context.js';
 
 const run = promisify(execFile);
-const defaultContext: CommandContext = { stdout: process.stdout, stderr: process.stderr, exit: (code) => void (process.exitCode = code) };
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
   try {
@@ -24,7 +24,7 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
 }
 
 /** `clusterops dev` (and `npm start`): a local management cluster, reconciled from this repository's commits. */
-export function devCommand(ctx: CommandContext = defaultContext): Command {
+export function devCommand(ctx: CommandContext = processContext): Command {
   return new Command('dev')
     .description(COMMANDS.dev.description)
     .option('--state-dir <dir>', 'folder for the control plane and the reconciler cache', '.clusterops/dev')

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { WORKLOAD_CLUSTER_API_VERSION, WORKLOAD_CLUSTER_PLURAL } from '../../charts/workload-cluster-crd.js';
-import { KubeClient, KubeError } from '../../kube/client.js';
-import { KubeconfigError, loadKubeconfig } from '../../kube/kubeconfig.js';
+import { KubeError, type KubeClient } from '../../kube/client.js';
 import { KUBECONFIG_SECRET_KEY, kubeconfigSecretName } from '../../kube/workload-access.js';
 import { COMMANDS } from '../command-table.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
-import { processContext } from './_cluster-session.js';
+import { processContext } from '../process-context.js';
+import { managementClient } from './_management-client.js';
 
 /** Exit code when the cluster, or its kubeconfig, does not exist (yet). */
 export const NOT_FOUND_EXIT = 3;
@@ -30,13 +30,7 @@ export function kubeconfigCommand(ctx: CommandContext = processContext): Command
     .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'context of that kubeconfig to use')
     .action(async (cluster: string, opts: Options) => {
-      let client: KubeClient;
-      try {
-        client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: opts.kubeconfig, context: opts.context }), { maxRetries: 2 });
-      } catch (error) {
-        if (error instanceof KubeconfigError) throw new UsageError(error.message);
-        throw error;
-      }
+      const client = await managementClient(opts, { maxRetries: 2 });
       try {
         const stage = opts.stage ?? (await stageOf(client, cluster));
         if (stage.length === 0) {

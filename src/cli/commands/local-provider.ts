@@ -2,21 +2,15 @@ import { Command } from 'commander';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { COMMANDS } from '../command-table.js';
+import { processContext } from '../process-context.js';
 
-const defaultContext: CommandContext = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  exit: (code) => {
-    process.exitCode = code;
-  },
-};
 
 /**
  * `clusterops local-provider --kubeconfig F --state-dir DIR`: runs the controllers of the `local`
  * provider against a management cluster until SIGTERM/SIGINT; the workload control planes it started
  * keep running after it stops (the next start adopts them).
  */
-export function localProviderCommand(ctx: CommandContext = defaultContext): Command {
+export function localProviderCommand(ctx: CommandContext = processContext): Command {
   return new Command('local-provider')
     .description(COMMANDS['local-provider'].description)
     .requiredOption('--kubeconfig <file>', 'kubeconfig of the management cluster')

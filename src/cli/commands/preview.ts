@@ -3,14 +3,8 @@ import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { PulumiUnavailableError, runManagementStack, type StackRunReport } from './_pulumi-stack.js';
 import { COMMANDS } from '../command-table.js';
+import { processContext } from '../process-context.js';
 
-const defaultContext: CommandContext = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  exit: (code) => {
-    process.exitCode = code;
-  },
-};
 
 /** Options of `clusterops preview`. */
 export interface PreviewCommandOptions {
@@ -34,7 +28,7 @@ export function formatStackReport(report: StackRunReport, up = false): string {
 }
 
 /** `clusterops preview`: the real `pulumi preview` (or `up`) of the management stack, offline, with a file backend. */
-export function previewCommand(ctx: CommandContext = defaultContext): Command {
+export function previewCommand(ctx: CommandContext = processContext): Command {
   return new Command('preview')
     .description(COMMANDS.preview.description)
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')

@@ -6,8 +6,8 @@ import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { reconcileOptions, type ReconcileFlags } from './_reconcile-flags.js';
 import { COMMANDS } from '../command-table.js';
+import { processContext } from '../process-context.js';
 
-const defaultContext: CommandContext = { stdout: process.stdout, stderr: process.stderr, exit: (code) => void (process.exitCode = code) };
 
 /** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
 export function untilSignal(): Promise<NodeJS.Signals> {
@@ -23,7 +23,7 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 /** `clusterops reconcile`: the management-cluster reconciler, following one branch of a git repository. */
-export function reconcileCommand(ctx: CommandContext = defaultContext): Command {
+export function reconcileCommand(ctx: CommandContext = processContext): Command {
   return new Command('reconcile')
     .description(COMMANDS.reconcile.description)
     .requiredOption('--repo <url>', 'git repository URL (file://, https://, ssh)')
