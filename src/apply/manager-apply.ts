@@ -10,7 +10,7 @@ import { dryRunObject } from './manager-diff.js';
 import { checkMassPrune, pruneSet } from './manager-prune.js';
 import { displayRef } from './object-ref.js';
 import { protectionReason } from './prune-guards.js';
-import { needsApply, planSet, planSets, type Plan, type PlannedObject } from './plan.js';
+import { isSubset, needsApply, planSet, planSets, type Plan, type PlannedObject } from './plan.js';
 import type { ResourceManager } from './resource-manager.js';
 
 /** ManifestSets applied at the same time by applySets. */
@@ -115,8 +115,7 @@ function changedByApply(p: PlannedObject, applied: LiveObject): boolean {
   const generation = applied.metadata.generation;
   if (p.live.generation === undefined || generation === undefined) return p.live.resourceVersion !== applied.metadata.resourceVersion;
   if (generation !== p.live.generation) return true;
-  const lacks = (desired: Record<string, string> | undefined, live: Record<string, string>) => Object.entries(desired ?? {}).some(([k, v]) => live[k] !== v);
-  return lacks(p.desired.metadata.labels, p.live.labels) || lacks(p.desired.metadata.annotations, p.live.annotations);
+  return !isSubset(p.desired.metadata.labels, p.live.labels) || !isSubset(p.desired.metadata.annotations, p.live.annotations);
 }
 
 /** Applies one object and says what happened to it. */

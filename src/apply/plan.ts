@@ -90,7 +90,8 @@ export function withPartOf(obj: KubeObject, applySetId: string): KubeObject {
   return copy;
 }
 
-function isSubset(desired: Record<string, string> | undefined, live: Record<string, string>): boolean {
+/** Every entry of `desired` is in `live` with the same value. */
+export function isSubset(desired: Record<string, string> | undefined, live: Record<string, string>): boolean {
   for (const [k, v] of Object.entries(desired ?? {})) if (live[k] !== v) return false;
   return true;
 }
