@@ -5,6 +5,7 @@ import { readControllersState } from '../../../src/controlplane/cluster-api-runt
 import { WEBHOOKS_LABEL } from '../../../src/controlplane/webhook-configurations.js';
 import type { KubeClient } from '../../../src/kube/client.js';
 import { runCommand } from '../../_run-command.js';
+import { waitFor } from '../_wait-for.js';
 import { startCapiControlPlane, type CapiTestControlPlane } from './_capi-control-plane.js';
 
 interface Condition {
@@ -21,14 +22,8 @@ async function list(client: KubeClient, path: string): Promise<Listed['items']> 
   return (await client.request<Listed>({ verb: 'list', method: 'GET', path })).body.items;
 }
 
-/** Waits, by watching the condition's value change (polling the list), until `done` holds for every item. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
+/** Only against a hang: the vitest test timeout is longer. */
+const SAFETY_NET_MS = 600_000;
 
 const condition = (item: { status?: { conditions?: Condition[] } }, type: string) => item.status?.conditions?.find((c) => c.type === type);
 
@@ -80,20 +75,20 @@ describe('the example fleet under real Cluster API', () => {
   it('reconciles every ClusterClass and renders every topology Cluster of the example fleet', async () => {
     const applied = await runCommand(applyCommand, ['--kubeconfig', plane.kubeconfigPath, '--clusters', 'clusters']);
     expect(applied.code, applied.stderr).toBe(0);
-    const clusters = await eventually(
-      () => list(plane.client, '/apis/cluster.x-k8s.io/v1beta2/clusters'),
-      (items) => items.length === 4 && items.every((item) => condition(item, 'TopologyReconciled')?.status === 'True'),
-    );
+    const clusters = await waitFor('every Cluster TopologyReconciled=True', async () => {
+      const items = await list(plane.client, '/apis/cluster.x-k8s.io/v1beta2/clusters');
+      return items.length === 4 && items.every((item) => condition(item, 'TopologyReconciled')?.status === 'True') && items;
+    }, SAFETY_NET_MS);
     expect(clusters.map((item) => `${item.metadata.namespace}/${item.metadata.name}`).sort()).toEqual([
       'production/analytics-weu',
       'production/payments-eu1',
       'staging/dev-local',
       'staging/payments-eu1',
     ]);
-    const classes = await eventually(
-      () => list(plane.client, '/apis/cluster.x-k8s.io/v1beta2/clusterclasses'),
-      (items) => items.every((item) => condition(item, 'VariablesReady')?.status === 'True' && condition(item, 'RefVersionsUpToDate')?.status === 'True'),
-    );
+    const classes = await waitFor('every ClusterClass reconciled', async () => {
+      const items = await list(plane.client, '/apis/cluster.x-k8s.io/v1beta2/clusterclasses');
+      return items.every((item) => condition(item, 'VariablesReady')?.status === 'True' && condition(item, 'RefVersionsUpToDate')?.status === 'True') && items;
+    }, SAFETY_NET_MS);
     expect(classes.length).toBe(4);
     // The rendered objects carry the declared values: one KubeadmControlPlane and MachineDeployments per cluster.
     const controlPlanes = await list(plane.client, '/apis/controlplane.cluster.x-k8s.io/v1beta2/kubeadmcontrolplanes');

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive, isRunning } from '../../../src/controlplane/_proc.js';
 import { readControllersState } from '../../../src/controlplane/cluster-api-runtime.js';
 import { controlPlaneCli } from '../_controlplane-cli.js';
+import { waitFor } from '../_wait-for.js';
 
 /** `clusterops controlplane start --with-capi`: the managers run under the detached supervisor, are restarted when they die, and stop with it. */
 describe('controlplane start --with-capi', () => {
@@ -29,14 +30,11 @@ describe('controlplane start --with-capi', () => {
     const before = (await readControllersState(stateDir))!.processes['capi-manager'];
     process.kill(before.pid, 'SIGKILL');
     // The supervisor starts it again (after its first back-off second): a new pid, counted as a restart.
-    for (;;) {
-      const now = (await readControllersState(stateDir))!.processes['capi-manager'];
-      if (now.pid !== before.pid && isRunning(now)) {
-        expect(now.restarts).toBe(1);
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const now = await waitFor('capi-manager started again', async () => {
+      const ref = (await readControllersState(stateDir))!.processes['capi-manager'];
+      return ref.pid !== before.pid && isRunning(ref) && ref;
+    });
+    expect(now.restarts).toBe(1);
 
     const all = Object.values((await readControllersState(stateDir))!.processes).map((ref) => ref.pid);
     const stopped = await controlPlaneCli(['stop', '--state-dir', stateDir]);

@@ -17,21 +17,9 @@ const CAPI = 'cluster.x-k8s.io/v1beta2';
 
 type Json = Record<string, any>;
 
-/** Polls `check` until it returns a value (not undefined/false); the timeout is a safety net. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+import { waitFor } from '../_wait-for.js';
+
+export { waitFor };
 
 /** GET, or undefined on 404. */
 export async function get(client: KubeClient, path: string): Promise<Json | undefined> {
