@@ -25,6 +25,11 @@ const condition = {
   },
 };
 
+const replicas = {
+  type: 'object',
+  properties: { desired: { type: 'integer' }, ready: { type: 'integer' }, available: { type: 'integer' } },
+};
+
 const counts = {
   type: 'object',
   properties: Object.fromEntries(['created', 'configured', 'unchanged', 'deleted', 'skipped', 'errors'].map((a) => [a, { type: 'integer' }])),
@@ -60,6 +65,8 @@ export function workloadClusterCrd(): KubeObject {
           subresources: { status: {} },
           additionalPrinterColumns: [
             { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+            { name: 'Version', type: 'string', jsonPath: '.status.cluster.version', description: 'Kubernetes version, as Cluster API has it' },
+            { name: 'Nodes', type: 'integer', jsonPath: '.status.cluster.workers.ready', description: 'Worker nodes ready' },
             { name: 'Revision', type: 'string', jsonPath: '.status.revision', description: 'The commit applied' },
             { name: 'Ready', type: 'string', jsonPath: ".status.conditions[?(@.type=='Ready')].status" },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
@@ -98,6 +105,11 @@ export function workloadClusterCrd(): KubeObject {
                     addons: {
                       type: 'object',
                       properties: { ready: { type: 'integer' }, total: { type: 'integer' }, message: { type: 'string' } },
+                    },
+                    cluster: {
+                      type: 'object',
+                      description: 'What Cluster API reports of the cluster (its Cluster status).',
+                      properties: { phase: { type: 'string' }, version: { type: 'string' }, controlPlane: replicas, workers: replicas },
                     },
                     conditions: {
                       type: 'array',

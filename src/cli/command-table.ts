@@ -53,6 +53,11 @@ export const COMMANDS = {
     description: 'run a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) in the background',
     options: false,
   },
+  get: {
+    description: 'list the workload clusters: stage, provider, version, phase, ready, nodes, add-ons, revision, age (-o json|yaml, -w to watch)',
+    options: true,
+    args: '<resource> [name]',
+  },
   kubeconfig: {
     description: "print a workload cluster's kubeconfig (from its <cluster>-kubeconfig Secret in the management cluster)",
     options: true,

@@ -31,6 +31,7 @@ const LOADERS: Record<CommandName, () => Promise<CommandFactory>> = {
   preview: async () => (await import('./commands/preview.js')).previewCommand,
   ci: async () => (await import('./commands/ci.js')).ciCommand,
   controlplane: async () => (await import('./commands/controlplane.js')).controlPlaneCommand,
+  get: async () => (await import('./commands/get.js')).getCommand,
   kubeconfig: async () => (await import('./commands/kubeconfig.js')).kubeconfigCommand,
   'synth-server': async () => (await import('./commands/synth-server.js')).synthServerCommand,
   'local-provider': async () => (await import('./commands/local-provider.js')).localProviderCommand,

@@ -4,6 +4,7 @@
  * Unit-tested without an API server; the reconciler only gathers the facts and writes the result.
  */
 import type { Action } from '../model/outcome.js';
+import type { ClusterApiFacts, ReplicaCounts } from './cluster-api-facts.js';
 import type { ConditionInput, Phase, WorkloadClusterStatus } from './status.js';
 
 /** What the reconciler knows about one ManifestSet of a cluster. */
@@ -37,6 +38,8 @@ export interface StatusFacts {
   management?: SetFacts;
   /** Undefined when the cluster declares no add-ons. */
   addons?: AddonFacts;
+  /** What Cluster API says of the cluster: undefined while not known, null when its Cluster does not exist. */
+  clusterApi?: ClusterApiFacts | null;
 }
 
 type Rule = { when: (f: StatusFacts) => boolean; then: (f: StatusFacts) => Omit<ConditionInput, 'type'> };
@@ -73,10 +76,46 @@ const ADDONS_READY: Rule[] = [
   },
 ];
 
+const replicas = (r: ReplicaCounts | undefined) => `${r?.ready ?? 0}/${r?.desired ?? 0}`;
+
+/**
+ * ClusterAvailable: Cluster API's own verdict on the cluster (the v1beta2 Available condition of its
+ * Cluster, which sums up infrastructure, control plane, workers and topology), never our guess.
+ */
+const CLUSTER_AVAILABLE: Rule[] = [
+  { when: (f) => f.clusterApi === undefined, then: () => ({ status: 'Unknown', reason: 'NotObserved', message: 'Cluster API Clusters not read yet' }) },
+  {
+    when: (f) => f.clusterApi === null,
+    then: (f) => ({ status: 'Unknown', reason: 'ClusterNotFound', message: f.management?.inSync ? 'its Cluster does not exist' : 'its Cluster is not applied yet' }),
+  },
+  { when: (f) => f.clusterApi!.deleting, then: () => ({ status: 'False', reason: 'Deleting', message: 'Cluster API is deleting the Cluster' }) },
+  {
+    when: (f) => !f.clusterApi!.available,
+    then: () => ({ status: 'Unknown', reason: 'NoClusterAPIStatus', message: 'Cluster API has not reported on the Cluster (are its controllers running?)' }),
+  },
+  {
+    when: (f) => f.clusterApi!.available!.status === 'True',
+    then: (f) => ({
+      status: 'True',
+      reason: 'Available',
+      message: `control plane ${replicas(f.clusterApi!.controlPlane)} ready, workers ${replicas(f.clusterApi!.workers)} ready`,
+    }),
+  },
+  {
+    when: () => true,
+    then: (f) => {
+      const a = f.clusterApi!.available!;
+      return { status: a.status, reason: a.reason || 'NotAvailable', message: a.message || 'Cluster API reports the Cluster not available' };
+    },
+  },
+];
+
 /** What the phase is decided from. */
 interface PhaseInput {
   facts: StatusFacts;
   ready: boolean;
+  synced: boolean;
+  available: boolean;
   errors: boolean;
   revision?: string;
 }
@@ -87,6 +126,10 @@ const PHASE: ReadonlyArray<[Phase, (p: PhaseInput) => boolean]> = [
   ['Ready', (p) => p.ready],
   ['Degraded', (p) => p.errors && !!p.revision],
   ['Failed', (p) => p.errors],
+  ['Deleting', (p) => !!p.facts.clusterApi?.deleting],
+  // Applied, and Cluster API has not made the cluster available: not yet, or no longer.
+  ['Unavailable', (p) => p.synced && !p.available && p.facts.clusterApi?.phase === 'Provisioned'],
+  ['Provisioning', (p) => p.synced && !p.available && !!p.revision],
   ['Progressing', (p) => !!p.revision],
   ['Pending', () => true],
 ];
@@ -103,9 +146,14 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
   const revision = mgmtSynced && addonsApplied ? f.goodRevision : f.management?.appliedRevision;
   const synced = decide('Synced', SYNCED, f);
   const addonsReady = decide('AddonsReady', ADDONS_READY, f);
-  const ready = synced.status === 'True' && addonsReady.status === 'True' && !f.suspended;
-  const phase = PHASE.find(([, when]) => when({ facts: f, ready, errors: errors.length > 0, revision }))![0];
-  const notReady = synced.status !== 'True' ? synced : addonsReady;
+  const available = decide('ClusterAvailable', CLUSTER_AVAILABLE, f);
+  const ready = synced.status === 'True' && available.status === 'True' && addonsReady.status === 'True' && !f.suspended;
+  const phase = PHASE.find(([, when]) =>
+    when({ facts: f, ready, synced: synced.status === 'True', available: available.status === 'True', errors: errors.length > 0, revision }),
+  )![0];
+  // The first unmet one, in the order they depend on each other: applied, then the cluster, then its add-ons.
+  const notReady = [synced, available, addonsReady].find((c) => c.status !== 'True') ?? addonsReady;
+  const capi = f.clusterApi;
   const counts: Record<string, number> = {};
   for (const set of [f.management, f.addons]) for (const [k, v] of Object.entries(set?.counts ?? {})) counts[k] = (counts[k] ?? 0) + (v ?? 0);
   const health = f.addons?.health;
@@ -117,14 +165,30 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
     ...(errors.length > 0 ? { lastError: errors.join('\n') } : {}),
     ...(Object.keys(counts).length > 0 ? { lastChangeSet: counts } : {}),
     ...(health ? { addons: { ready: health.ready, total: health.total, ...(health.notReady.length ? { message: health.notReady.join('; ') } : {}) } } : {}),
+    ...(capi
+      ? {
+          cluster: {
+            ...(capi.phase ? { phase: capi.phase } : {}),
+            ...(capi.version ? { version: capi.version } : {}),
+            ...(capi.controlPlane ? { controlPlane: counted(capi.controlPlane) } : {}),
+            ...(capi.workers ? { workers: counted(capi.workers) } : {}),
+          },
+        }
+      : {}),
     conditions: [
       ready
         ? { type: 'Ready', status: 'True', reason: 'Ready', message: 'applied and healthy' }
         : { type: 'Ready', status: 'False', reason: f.suspended ? 'Suspended' : notReady.reason, message: f.suspended ? 'reconciling is suspended' : notReady.message },
       synced,
+      available,
       addonsReady,
     ],
   };
+}
+
+/** Replica counters without the absent ones. */
+function counted(r: ReplicaCounts): { desired?: number; ready?: number; available?: number } {
+  return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
 }
 
 /** The status of a cluster whose declaration is gone while its objects are kept (deletion protection, or what a kept object stands on). */
@@ -135,6 +199,7 @@ export function removedStatus(reason: string): WorkloadClusterStatus {
     conditions: [
       { type: 'Ready', status: 'False', reason: 'DeclarationRemoved', message },
       { type: 'Synced', status: 'False', reason: 'DeclarationRemoved', message },
+      { type: 'ClusterAvailable', status: 'Unknown', reason: 'DeclarationRemoved', message },
       { type: 'AddonsReady', status: 'Unknown', reason: 'DeclarationRemoved', message },
     ],
   };

@@ -9,9 +9,10 @@ import type { Logger } from 'pino';
 import type { Action } from '../apply/change-set.js';
 import { ResourceManager } from '../apply/resource-manager.js';
 import { workloadClusterCrd } from '../charts/workload-cluster-crd.js';
-import type { KubeApi } from '../kube/client.js';
+import { KubeClient, type KubeApi } from '../kube/client.js';
 import { addonSetId, INVENTORY_NAMESPACE, managementSetId } from '../model/manifest-set.js';
 import { summarize } from './change-set-events.js';
+import { ClusterApiClusters } from './cluster-api-clusters.js';
 import { ClusterRequests } from './cluster-requests.js';
 import { clusterFacts } from './cluster-facts.js';
 import { clusterStatus, removedStatus } from './cluster-status.js';
@@ -82,6 +83,11 @@ export class Reconciler {
   private readonly revisions: Revisions;
   private readonly applier: SetApplier;
   private readonly targets = new Map<string, Target>();
+  /** Cluster API's Clusters, watched when the management client can watch. */
+  private readonly clusterApi: ClusterApiClusters | undefined;
+  private clusterApiStarted = false;
+  /** Status writes outside passes (a Cluster changed), one after another. */
+  private statusQueue: Promise<void> = Promise.resolve();
   private crdInstalled = false;
   private running: Promise<void> | undefined;
   private wanted: { fetch: boolean; drift: boolean } | undefined;
@@ -117,6 +123,29 @@ export class Reconciler {
       backoff,
       allowMassPrune: o.allowMassPrune,
     });
+    if (o.api instanceof KubeClient) this.clusterApi = new ClusterApiClusters(o.api, o.logger, (namespace, name) => this.onClusterChanged(namespace, name));
+  }
+
+  /**
+   * Cluster API changed a Cluster: its WorkloadCluster's status is written again now, and an add-on
+   * set waiting for the kubeconfig Secret is looked at now instead of on its back-off schedule.
+   */
+  private onClusterChanged(namespace: string, name: string): void {
+    const c = this.revisions.good?.clusters.find((d) => d.namespace === namespace && d.name === name);
+    if (!c || this.abort?.aborted) return;
+    const addons = this.targets.get(addonSetId(c.stage, c.name));
+    if (addons?.missingKubeconfig) {
+      addons.missingKubeconfig.nextCheckAt = 0;
+      this.trigger({ fetch: false, drift: false });
+    }
+    this.statusQueue = this.statusQueue.then(() => this.writeStatuses(c.stage));
+  }
+
+  /** Starts the watch of Cluster API's Clusters once, and waits (boundedly) for its first list, so the first statuses know them. */
+  private async watchClusterApi(): Promise<void> {
+    if (!this.clusterApi || this.clusterApiStarted) return;
+    this.clusterApiStarted = true;
+    await this.clusterApi.start().ready(5_000);
   }
 
   private get pollMs(): number {
@@ -164,11 +193,14 @@ export class Reconciler {
     this.timers = [];
     this.wanted = undefined;
     await this.running;
+    await this.statusQueue;
+    await this.clusterApi?.stop();
   }
 
   /** Closes connections to workload clusters. */
   close(): void {
     this.applier.close();
+    void this.clusterApi?.stop();
   }
 
   /** Asks for a fetch now (a verified push notification). */
@@ -214,6 +246,7 @@ export class Reconciler {
       await this.rm.installPrerequisites();
       this.crdInstalled = true;
     }
+    await this.watchClusterApi();
     let newRevision = false;
     if (what.fetch) {
       this.lastFetchAt = Date.now();
@@ -322,7 +355,7 @@ export class Reconciler {
     const writes: Array<{ key: { namespace: string; name: string }; cluster: string; status: WorkloadClusterStatus }> = [];
     for (const c of good.clusters) {
       if (stage !== undefined && c.stage !== stage) continue;
-      const status = clusterStatus(clusterFacts(c, good, this.targets, this.revisions, this.requests));
+      const status = clusterStatus({ ...clusterFacts(c, good, this.targets, this.revisions, this.requests), clusterApi: this.clusterApi?.facts(c.namespace, c.name) });
       if (status.revision) this.o.metrics.setAppliedRevision(c.stage, c.name, status.revision);
       writes.push({ key: c, cluster: c.name, status });
     }

@@ -3,11 +3,11 @@ import type { Action } from '../apply/change-set.js';
 import { WORKLOAD_CLUSTER_API_VERSION, WORKLOAD_CLUSTER_PLURAL } from '../charts/workload-cluster-crd.js';
 
 /** Phases a WorkloadCluster goes through, as `kubectl get workloadclusters` shows them. */
-export const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Failed', 'Suspended', 'Removed'] as const;
+export const PHASES = ['Pending', 'Progressing', 'Provisioning', 'Ready', 'Unavailable', 'Degraded', 'Failed', 'Suspended', 'Deleting', 'Removed'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** The condition types the reconciler reports. */
-export const CONDITION_TYPES = ['Ready', 'Synced', 'AddonsReady'] as const;
+export const CONDITION_TYPES = ['Ready', 'Synced', 'ClusterAvailable', 'AddonsReady'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 /** One condition as the reconciler decides it (the transition time is filled in on write). */
@@ -29,7 +29,16 @@ export interface WorkloadClusterStatus {
   lastError?: string;
   lastChangeSet?: Partial<Record<Action | 'errors', number>>;
   addons?: { ready: number; total: number; message?: string };
+  /** What Cluster API reports of the cluster (its Cluster's status). */
+  cluster?: { phase?: string; version?: string; controlPlane?: Replicas; workers?: Replicas };
   conditions: ConditionInput[];
+}
+
+/** Replica counters of a control plane or of the workers. */
+export interface Replicas {
+  desired?: number;
+  ready?: number;
+  available?: number;
 }
 
 /** Which WorkloadCluster object. */

@@ -3,6 +3,7 @@ import { testReconciler } from './_test-reconciler.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../_wait-for.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../../src/kube/client.js';
 import { ReconcilerMetrics } from '../../../src/reconciler/metrics.js';
@@ -56,9 +57,17 @@ describe('reconciler against a real control plane and a real git repository', ()
     const a = await wc('a');
     expect(a?.spec.provider).toBe('docker');
     expect(a?.status.revision).toBe(first);
-    expect(a?.status.phase).toBe('Ready');
-    expect(condition(a, 'Ready')?.status).toBe('True');
+    // Applied, but nothing runs Cluster API here: never Ready on our word alone.
+    expect(a?.status.phase).toBe('Provisioning');
     expect(condition(a, 'Synced')?.status).toBe('True');
+    expect(condition(a, 'Ready')?.status).toBe('False');
+    // This fleet's synth emits no Cluster API Cluster, and the condition says exactly that.
+    const seen = await waitFor('ClusterAvailable to name the missing Cluster', async () => {
+      const live = await wc('a');
+      return condition(live, 'ClusterAvailable')?.reason === 'ClusterNotFound' ? live : undefined;
+    });
+    expect(condition(seen, 'ClusterAvailable')).toMatchObject({ status: 'Unknown', message: 'its Cluster does not exist' });
+    expect(condition(seen, 'Ready')).toMatchObject({ status: 'False', reason: 'ClusterNotFound' });
     expect(a?.status.lastChangeSet.created).toBe(9);
     const text = (await metrics.render()).body;
     expect(text).toContain(`clusterops_applied_revision_info{stage="${stage}",cluster="a",revision="${first}"} 1`);

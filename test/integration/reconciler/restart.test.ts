@@ -96,7 +96,8 @@ describe('reconciler killed mid-apply, then restarted', () => {
     children.push(second.child);
     type Listed = { items: Array<{ metadata: { name: string }; status?: { revision?: string; phase?: string } }> };
     const listClusters = () => client.request<Listed>({ verb: 'list', method: 'GET', path: `/apis/clusterops.io/v1alpha1/namespaces/${stage}/workloadclusters` });
-    const atRevision = (l: Listed) => l.items.filter((w) => w.status?.revision === revision && w.status?.phase === 'Ready').length;
+    const atRevision = (l: Listed) => l.items.filter((w) => w.status?.revision === revision && w.status?.phase === 'Provisioning').length;
+    // Applied everywhere; Provisioning, not Ready, since no Cluster API controllers run here.
     // Statuses are written concurrently: wait until every cluster's is at the revision, not only one's.
     const deadline = Date.now() + 600_000;
     let wcs = await listClusters();
@@ -108,7 +109,7 @@ describe('reconciler killed mid-apply, then restarted', () => {
     // Every cluster: its ConfigMap and WorkloadCluster, status at the revision, once each.
     expect(wcs.body.items.length).toBe(CLUSTERS);
     expect(new Set(wcs.body.items.map((w) => w.metadata.name)).size).toBe(CLUSTERS);
-    expect(wcs.body.items.filter((w) => w.status?.revision !== revision || w.status?.phase !== 'Ready').map((w) => w.metadata.name)).toEqual([]);
+    expect(wcs.body.items.filter((w) => w.status?.revision !== revision || w.status?.phase !== 'Provisioning').map((w) => w.metadata.name)).toEqual([]);
     // The inventory lists each member exactly once: namespace, ConfigMaps, WorkloadClusters.
     const inventory = await getObject(client, `/api/v1/namespaces/clusterops-system/configmaps/applyset-management.${stage}`);
     const members = String(inventory?.data?.objects ?? '').split('\n').filter(Boolean);

@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import type { ClusterApiFacts } from '../../../src/reconciler/cluster-api-facts.js';
 import { clusterStatus, removedStatus, type StatusFacts } from '../../../src/reconciler/cluster-status.js';
 
 const REV = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
+
+/** A Cluster that Cluster API reports Available, with 3 of 3 workers ready. */
+const AVAILABLE: ClusterApiFacts = {
+  phase: 'Provisioned',
+  available: { status: 'True', reason: 'Available' },
+  version: 'v1.34.2',
+  controlPlane: { desired: 1, ready: 1 },
+  workers: { desired: 3, ready: 3 },
+  deleting: false,
+};
 
 /** A cluster whose management set and add-ons are applied and healthy at REV. */
 function facts(overrides: Partial<StatusFacts> = {}): StatusFacts {
@@ -12,6 +23,7 @@ function facts(overrides: Partial<StatusFacts> = {}): StatusFacts {
     suspended: false,
     management: { inSync: true, appliedRevision: REV, appliedAt: '2026-12-02T05:00:00Z', counts: { created: 3 } },
     addons: { inSync: true, appliedRevision: REV, health: { ready: 2, total: 2, notReady: [] }, counts: { created: 2 } },
+    clusterApi: AVAILABLE,
     ...overrides,
   };
 }
@@ -27,8 +39,42 @@ describe('clusterStatus', () => {
     expect(s.conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
       ['Ready', 'True', 'Ready'],
       ['Synced', 'True', 'Applied'],
+      ['ClusterAvailable', 'True', 'Available'],
       ['AddonsReady', 'True', 'Healthy'],
     ]);
+    expect(s.cluster).toEqual({ phase: 'Provisioned', version: 'v1.34.2', controlPlane: { desired: 1, ready: 1 }, workers: { desired: 3, ready: 3 } });
+  });
+
+  // Each row: what Cluster API says, the phase, the ClusterAvailable status and reason, the Ready reason.
+  const clusterRows: Array<[string, ClusterApiFacts | null | undefined, string, string, string, string]> = [
+    ['not read yet', undefined, 'Provisioning', 'Unknown', 'NotObserved', 'NotObserved'],
+    ['no Cluster object', null, 'Provisioning', 'Unknown', 'ClusterNotFound', 'ClusterNotFound'],
+    ['an empty status (no Cluster API controllers)', { deleting: false }, 'Provisioning', 'Unknown', 'NoClusterAPIStatus', 'NoClusterAPIStatus'],
+    [
+      'provisioning',
+      { deleting: false, phase: 'Provisioning', available: { status: 'False', reason: 'NotAvailable', message: '* ControlPlaneAvailable: not yet' } },
+      'Provisioning',
+      'False',
+      'NotAvailable',
+      'NotAvailable',
+    ],
+    ['provisioned once, not available now', { ...AVAILABLE, available: { status: 'False', reason: 'NotAvailable' } }, 'Unavailable', 'False', 'NotAvailable', 'NotAvailable'],
+    ['deleting', { ...AVAILABLE, deleting: true }, 'Deleting', 'False', 'Deleting', 'Deleting'],
+  ];
+  for (const [name, clusterApi, phase, status, reason, readyReason] of clusterRows) {
+    it(`is not Ready while Cluster API's Cluster is ${name}`, () => {
+      const s = clusterStatus(facts({ clusterApi }));
+      expect(s.phase).toBe(phase);
+      expect(condition(facts({ clusterApi }), 'ClusterAvailable')).toMatchObject({ status, reason });
+      expect(s.conditions[0]).toMatchObject({ type: 'Ready', status: 'False', reason: readyReason });
+      expect(s.revision).toBe(REV);
+    });
+  }
+
+  it("passes Cluster API's own message on", () => {
+    const f = facts({ clusterApi: { deleting: false, available: { status: 'False', reason: 'NotAvailable', message: '* WorkersAvailable: 1 of 3 ready' } } });
+    expect(condition(f, 'ClusterAvailable').message).toBe('* WorkersAvailable: 1 of 3 ready');
+    expect(clusterStatus(f).conditions[0].message).toBe('* WorkersAvailable: 1 of 3 ready');
   });
 
   it('without add-ons, AddonsReady is True with NoAddons', () => {
