@@ -59,12 +59,16 @@ const MANAGED_KINDS: ReadonlyArray<{ group: string; resources: string[] }> = [
     group: 'infrastructure.cluster.x-k8s.io',
     resources: ['dockerclustertemplates', 'dockermachinetemplates', 'awsclustertemplates', 'awsmachinetemplates', 'azureclustertemplates', 'azuremachinetemplates'],
   },
+  { group: 'infrastructure.clusterops.io', resources: ['localclustertemplates', 'localmachinetemplates'] },
+  { group: 'controlplane.clusterops.io', resources: ['localcontrolplanetemplates'] },
   { group: WORKLOAD_CLUSTER_GROUP, resources: [WORKLOAD_CLUSTER_PLURAL] },
 ];
 
 /** Cluster-wide permissions: the managed kinds, plus what the reconciler reads and writes around them. */
 export const CLUSTER_RULES: readonly PolicyRule[] = [
   ...MANAGED_KINDS.map((k) => ({ apiGroups: [k.group], resources: k.resources, verbs: MANAGED })),
+  // Cluster API's Clusters are watched: their Available condition and replica counts go into each WorkloadCluster's status.
+  { apiGroups: ['cluster.x-k8s.io'], resources: ['clusters'], verbs: ['watch'] },
   // Status of every WorkloadCluster.
   { apiGroups: [WORKLOAD_CLUSTER_GROUP], resources: [`${WORKLOAD_CLUSTER_PLURAL}/status`], verbs: ['get', 'patch'] },
   // `<cluster>-kubeconfig`, read by name in each stage namespace to reach a workload cluster; never listed.

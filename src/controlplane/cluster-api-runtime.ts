@@ -17,7 +17,7 @@ import { ensurePki } from './pki.js';
 import { RestartingProcess, type ControllerSpec } from './restarting-process.js';
 import { stateFiles } from './state-file.js';
 import { applyWebhookConfigurations, removeWebhookConfigurations, webhookConfigurations } from './webhook-configurations.js';
-import { CLUSTER_API_MANAGERS, clusterApiBinaries, clusterApiCrdDir, type ClusterApiManager, type ProgressSink } from './upstream-assets.js';
+import { CLUSTER_API_MANAGERS, clusterApiBinaries, clusterApiCrdDir, repositoryRoot, type ClusterApiManager, type ProgressSink } from './upstream-assets.js';
 
 /** Options of ClusterApiRuntime.start. */
 export interface ClusterApiRuntimeOptions {
@@ -35,6 +35,19 @@ export interface ClusterApiRuntimeOptions {
   progress?: ProgressSink;
   /** How long the managers may take to become ready. @default 180_000 */
   timeoutMs?: number;
+}
+
+/**
+ * The `local` provider (`clusterops local-provider`) as a controller next to the managers. Its
+ * workload clusters live in `<stateDir>/local-clusters`, next to the management plane's state; they
+ * keep running when it stops and are adopted when it starts again.
+ */
+export function localProviderController(stateDir: string, kubeconfig: string): ControllerSpec {
+  return {
+    name: 'local-provider',
+    command: process.execPath,
+    args: [join(repositoryRoot(), 'bin', 'clusterops.js'), 'local-provider', '--kubeconfig', kubeconfig, '--state-dir', join(stateDir, 'local-clusters')],
+  };
 }
 
 /** The webhook manifest (in `<crdDir>/webhooks/`) of each manager. */

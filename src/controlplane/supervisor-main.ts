@@ -10,9 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ControlPlane } from './control-plane.js';
-import { join } from 'node:path';
-import { ClusterApiRuntime } from './cluster-api-runtime.js';
-import { repositoryRoot } from './upstream-assets.js';
+import { ClusterApiRuntime, localProviderController } from './cluster-api-runtime.js';
 import { installClusterApiCrds } from './crds.js';
 import { adminClient } from './_admin-client.js';
 import { removeWebhookConfigurations } from './webhook-configurations.js';
@@ -91,14 +89,8 @@ async function run(): Promise<number> {
       await installClusterApiCrds(controlPlane.kubeconfigPath, { progress });
     }
     if (values['with-capi']) {
-      // The `local` provider's workload clusters live next to the management plane's state; they keep
-      // running when it stops and are adopted when it starts again.
-      const localProvider = {
-        name: 'local-provider',
-        command: process.execPath,
-        args: [join(repositoryRoot(), 'bin', 'clusterops.js'), 'local-provider', '--kubeconfig', controlPlane.kubeconfigPath, '--state-dir', join(stateDir, 'local-clusters')],
-      };
-      clusterApi = await ClusterApiRuntime.start({ stateDir, kubeconfig: controlPlane.kubeconfigPath, progress, controllers: [localProvider] });
+      const controllers = [localProviderController(stateDir, controlPlane.kubeconfigPath)];
+      clusterApi = await ClusterApiRuntime.start({ stateDir, kubeconfig: controlPlane.kubeconfigPath, progress, controllers });
     } else {
       await removeLeftoverWebhooks(controlPlane.kubeconfigPath);
     }

@@ -41,6 +41,9 @@ const TEMPLATES: readonly AdmittedKind[] = [
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'AWSMachineTemplate', why: 'aws ClusterClass (CAPA)' },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'AzureClusterTemplate', why: 'azure ClusterClass (CAPZ)' },
   { group: 'infrastructure.cluster.x-k8s.io', kind: 'AzureMachineTemplate', why: 'azure ClusterClass (CAPZ)' },
+  { group: 'infrastructure.clusterops.io', kind: 'LocalClusterTemplate', why: 'local ClusterClass (our local provider)' },
+  { group: 'infrastructure.clusterops.io', kind: 'LocalMachineTemplate', why: 'local ClusterClass (our local provider)' },
+  { group: 'controlplane.clusterops.io', kind: 'LocalControlPlaneTemplate', why: 'local ClusterClass (our local provider)' },
   { group: 'bootstrap.cluster.x-k8s.io', kind: 'KubeadmConfigTemplate', why: 'every ClusterClass (kubeadm bootstrap)' },
   { group: 'controlplane.cluster.x-k8s.io', kind: 'KubeadmControlPlaneTemplate', why: 'every ClusterClass (kubeadm control plane)' },
 ];

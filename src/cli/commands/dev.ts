@@ -2,7 +2,10 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
+import { readdir } from 'node:fs/promises';
+import { ClusterApiRuntime, localProviderController } from '../../controlplane/cluster-api-runtime.js';
 import { ControlPlane } from '../../controlplane/control-plane.js';
+import { stopControlPlane } from '../../controlplane/control-plane-stop.js';
 import { installClusterApiCrds } from '../../controlplane/crds.js';
 import { createLogger } from '../../reconciler/logger.js';
 import { Redactor } from '../../reconciler/redact.js';
@@ -31,7 +34,8 @@ export function devCommand(ctx: CommandContext = processContext): Command {
     .option('--listen <addr>', 'address of /metrics, /healthz, /readyz and /hooks/git', '127.0.0.1:8080')
     .option('--interval <duration>', 'how often to look for new commits', '5s')
     .option('--insecure-synth', "run each revision's code without the sandbox, where bubblewrap cannot make one")
-    .action(async (flags: { stateDir: string; listen: string; interval: string; insecureSynth?: boolean }) => {
+    .option('--no-capi', 'do not run Cluster API and the local provider (clusters are declared, never brought up)')
+    .action(async (flags: { stateDir: string; listen: string; interval: string; insecureSynth?: boolean; capi: boolean }) => {
       const root = await git(process.cwd(), 'rev-parse', '--show-toplevel');
       const branch = await git(root, 'rev-parse', '--abbrev-ref', 'HEAD');
       if (branch === 'HEAD') throw new UsageError('HEAD is detached; check out a branch so clusterops dev knows which commits to follow');
@@ -44,9 +48,15 @@ export function devCommand(ctx: CommandContext = processContext): Command {
       const stateDir = path.resolve(flags.stateDir);
       const say = (line: string) => ctx.stderr.write(`${line}\n`);
       const redactor = new Redactor();
-      const controlPlane = await ControlPlane.start({ stateDir: path.join(stateDir, 'management'), progress: say });
+      const managementDir = path.join(stateDir, 'management');
+      const controlPlane = await ControlPlane.start({ stateDir: managementDir, progress: say });
+      let clusterApi: ClusterApiRuntime | undefined;
       try {
         await installClusterApiCrds(controlPlane.kubeconfigPath, { progress: say });
+        if (flags.capi) {
+          const controllers = [localProviderController(managementDir, controlPlane.kubeconfigPath)];
+          clusterApi = await ClusterApiRuntime.start({ stateDir: managementDir, kubeconfig: controlPlane.kubeconfigPath, progress: say, controllers });
+        }
         const running = await startReconcilerProcess({
           repo: `file://${root}`,
           branch,
@@ -60,11 +70,16 @@ export function devCommand(ctx: CommandContext = processContext): Command {
           redactor,
           logger: createLogger({ level: process.env.CLUSTEROPS_LOG_LEVEL ?? 'info', redactor }),
         });
+        const kc = path.relative(process.cwd(), controlPlane.kubeconfigPath) || controlPlane.kubeconfigPath;
         const lines = [
           '',
           `clusterops dev: following ${root} (branch ${branch}); commit to apply, uncommitted changes are not seen`,
+          flags.capi
+            ? '  running:     Cluster API (core, kubeadm bootstrap, kubeadm control plane) and the local provider: provider local clusters come up for real'
+            : '  running:     no Cluster API (--no-capi): clusters are applied as objects, none comes up',
           `  kubeconfig:  ${controlPlane.kubeconfigPath}`,
-          `  fleet:       KUBECONFIG=${controlPlane.kubeconfigPath} kubectl get workloadclusters -A`,
+          `  fleet:       npx clusterops get clusters --kubeconfig ${kc}    (or KUBECONFIG=${kc} kubectl get workloadclusters -A)`,
+          ...(flags.capi ? [`  a cluster:   npx clusterops kubeconfig NAME --kubeconfig ${kc} > NAME.kubeconfig && kubectl --kubeconfig NAME.kubeconfig get nodes`] : []),
           ...(running.server ? [`  metrics:     ${running.server.url}/metrics`, `  ready:       ${running.server.url}/readyz`] : []),
           '  stop:        Ctrl-C',
           '',
@@ -73,8 +88,21 @@ export function devCommand(ctx: CommandContext = processContext): Command {
         await untilSignal();
         await running.stop();
       } finally {
+        await clusterApi?.stop();
+        if (clusterApi) await stopLocalClusters(path.join(managementDir, 'local-clusters'), say);
         await controlPlane.stop();
       }
       return ctx.exit(ExitCode.ok);
     });
+}
+
+/** Stops the local provider's workload control planes (their data stays: the next start brings them back). */
+async function stopLocalClusters(dir: string, say: (line: string) => void): Promise<void> {
+  const namespaces = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const ns of namespaces.filter((d) => d.isDirectory())) {
+    for (const cluster of (await readdir(path.join(dir, ns.name), { withFileTypes: true })).filter((d) => d.isDirectory())) {
+      const result = await stopControlPlane(path.join(dir, ns.name, cluster.name)).catch(() => undefined);
+      if (result?.wasRunning) say(`clusterops dev: stopped local cluster ${ns.name}/${cluster.name}`);
+    }
+  }
 }

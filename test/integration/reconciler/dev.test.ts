@@ -29,8 +29,8 @@ function processesMentioning(text: string): number[] {
  * fleet's WorkloadClusters in the API, and nothing left running after Ctrl-C.
  */
 describe('npm start / clusterops dev', () => {
-  // The example fleet as this repository holds it.
-  const repo = projectRepo(exampleFleet({ production: 'production', staging: 'staging' }));
+  // The example fleet as this repository holds it: its dev stage's two local clusters come up for real.
+  const repo = projectRepo(exampleFleet({ dev: 'dev', production: 'production', staging: 'staging' }));
   const stateDir = mkdtempSync(path.join(tmpdir(), 'clusterops-dev-'));
   afterAll(() => {
     for (const pid of processesMentioning(stateDir)) process.kill(pid, 'SIGKILL');
@@ -38,7 +38,7 @@ describe('npm start / clusterops dev', () => {
     rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('starts, prints where to look, lists the fleet, and stops on SIGINT leaving no process', async () => {
+  it('starts, prints where to look, brings the local clusters up Ready, and stops on SIGINT leaving no process', async () => {
     const child = spawn('npm', ['start', '--', '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--interval', '2s'], {
       cwd: repo.dir,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,22 +63,32 @@ describe('npm start / clusterops dev', () => {
     expect(kubeconfig).toBeDefined();
     expect(out).toMatch(/metrics:\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(out).toContain('kubectl get workloadclusters -A');
+    expect(out).toContain('clusterops get clusters --kubeconfig');
+    expect(out).toContain('Cluster API (core, kubeadm bootstrap, kubeadm control plane) and the local provider');
 
     const api = await KubeClient.fromKubeConfig(loadKubeconfig({ path: kubeconfig! }));
-    let names: string[] = [];
+    type Listed = { metadata: { namespace: string; name: string }; status?: { phase?: string; conditions?: Array<{ type: string; status: string }> } };
+    let items: Listed[] = [];
+    const names = () => items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort();
+    const ready = () => items.filter((i) => i.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort();
+    let listedAt = 0;
     try {
-      for (const t1 = Date.now(); names.length < 4; await sleep(500)) {
+      // Every cluster listed, and the two local ones Ready: Cluster API and the local provider brought them up.
+      for (const t1 = Date.now(); ready().length < 2; await sleep(500)) {
         const res = await api
-          .request<{ items: Array<{ metadata: { namespace: string; name: string }; status?: { phase?: string } }> }>({ verb: 'list', method: 'GET', path: '/apis/clusterops.io/v1alpha1/workloadclusters' })
-          .catch(() => ({ body: { items: [] } }));
-        names = res.body.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`).sort();
-        if (Date.now() - t1 > 600_000) throw new Error(`WorkloadClusters not there within 600 s (${names.join(', ')}):\n${err.slice(-3000)}`);
+          .request<{ items: Listed[] }>({ verb: 'list', method: 'GET', path: '/apis/clusterops.io/v1alpha1/workloadclusters' })
+          .catch(() => ({ body: { items: [] as Listed[] } }));
+        items = res.body.items;
+        if (items.length === 6 && !listedAt) listedAt = Date.now() - t0;
+        if (Date.now() - t1 > 600_000) throw new Error(`not Ready within 600 s (listed: ${names().join(', ')}; ready: ${ready().join(', ')}):\n${err.slice(-3000)}`);
       }
     } finally {
       api.close();
     }
-    expect(names).toEqual(['production/analytics-weu', 'production/payments-eu1', 'staging/dev-local', 'staging/payments-eu1']);
-    process.stderr.write(`dev: "where to look" after ${started} ms, fleet listed after ${Date.now() - t0} ms\n`);
+    expect(names()).toEqual(['dev/jobs', 'dev/web', 'production/analytics-weu', 'production/payments-eu1', 'staging/dev-local', 'staging/payments-eu1']);
+    // Only the local clusters: no infrastructure controllers run for docker, aws and azure here.
+    expect(ready()).toEqual(['dev/jobs', 'dev/web']);
+    process.stderr.write(`dev: "where to look" after ${started} ms, fleet listed after ${listedAt} ms, both local clusters Ready after ${Date.now() - t0} ms\n`);
 
     expect(processesMentioning(stateDir).length).toBeGreaterThanOrEqual(2);
     process.kill(-child.pid!, 'SIGINT');

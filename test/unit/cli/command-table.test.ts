@@ -37,6 +37,6 @@ describe('command table', () => {
     const err = capture();
     const clusters = fileURLToPath(new URL('../../../clusters', import.meta.url));
     expect(await main(['node', 'clusterops', '--', 'validate', '--clusters', clusters], { stdout: out.stream, stderr: err.stream })).toBe(0);
-    expect(out.text()).toMatch(/4 clusters in 2 stages, all valid/);
+    expect(out.text()).toMatch(/6 clusters in 3 stages, all valid/);
   });
 });

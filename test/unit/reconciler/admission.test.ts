@@ -35,7 +35,7 @@ describe('admit: the example fleet', () => {
     expect(admit(sets, admissionPolicy(stages))).toEqual({ admitted: true, violations: [] });
   });
 
-  it('has no management row the example fleet does not use (all three providers are in it)', async () => {
+  it('has no management row the example fleet does not use (all four providers are in it)', async () => {
     const { sets } = await exampleSets();
     const used = new Set(sets.filter((s) => s.target.kind === 'management').flatMap((s) => s.objects.map(objectKindKey)));
     expect(ADMISSION_TABLE.management.map(groupKindKey).filter((key) => !used.has(key))).toEqual([]);

@@ -240,7 +240,7 @@ describe('loading', () => {
   it('reads the example fleet in this repository without a problem', async () => {
     const { fleet, problems } = await loadFleet('clusters');
     expect(problems.map(formatProblem)).toEqual([]);
-    expect(new Set(fleet!.clusters.map((c) => c.spec.provider))).toEqual(new Set(['docker', 'aws', 'azure']));
-    expect(fleet!.stages.map((s) => s.name)).toEqual(['production', 'staging']);
+    expect(new Set(fleet!.clusters.map((c) => c.spec.provider))).toEqual(new Set(['docker', 'aws', 'azure', 'local']));
+    expect(fleet!.stages.map((s) => s.name)).toEqual(['dev', 'production', 'staging']);
   });
 });

@@ -41,6 +41,9 @@ describe('the example fleet in clusters/', () => {
     const { fleet } = await loadFleet('clusters');
     const ids = synthFleet(fleet!).map((s) => s.id);
     expect(ids).toEqual([
+      'management.dev',
+      'addons.dev.jobs',
+      'addons.dev.web',
       'management.production',
       'addons.production.analytics-weu',
       'addons.production.payments-eu1',
