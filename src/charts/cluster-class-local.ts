@@ -29,6 +29,9 @@ const LocalClusterTemplate = templateKind('LocalClusterTemplate');
 const LocalControlPlaneTemplate = templateKind('LocalControlPlaneTemplate');
 const LocalMachineTemplate = templateKind('LocalMachineTemplate');
 
+/** Annotation (read from a MachineSet's bootstrap template too) naming preflight checks Cluster API skips. */
+const SKIP_PREFLIGHT_CHECKS = 'machineset.cluster.x-k8s.io/skip-preflight-checks';
+
 /** No kubelet runs on a local machine; the kubeadm templates still want one argument (the node-labels patch appends). */
 const LOCAL_KUBELET_ARGS = { 'node-status-update-frequency': '10s' };
 
@@ -40,12 +43,17 @@ export const localClusterClass: ClusterClassDefinition = {
   render(scope: Construct, namespace: string): void {
     const names = templateNames(NAME);
     const empty: TemplateSpec = { template: { spec: {} } };
+    const workerBootstrap = addWorkerBootstrapTemplate(scope, { namespace, ...names }, { kubeletExtraArgs: LOCAL_KUBELET_ARGS });
+    // Cluster API's MachineSets hold new Machines while the control plane "provisions" and look again
+    // only every 15 s; a local control plane is up in seconds and has one version (a change is
+    // refused), so that check only delays workers here. The version-skew checks stay on.
+    workerBootstrap.metadata.addAnnotation(SKIP_PREFLIGHT_CHECKS, 'ControlPlaneIsStable');
     addClusterClass(scope, {
       name: NAME,
       namespace,
       infrastructureCluster: addTemplate(scope, 'infrastructure-cluster', LocalClusterTemplate, { baseName: names.infrastructureCluster, namespace, spec: empty }),
       controlPlane: addTemplate(scope, 'control-plane', LocalControlPlaneTemplate, { baseName: names.controlPlane, namespace, spec: empty }),
-      workerBootstrap: addWorkerBootstrapTemplate(scope, { namespace, ...names }, { kubeletExtraArgs: LOCAL_KUBELET_ARGS }),
+      workerBootstrap,
       workerMachine: addTemplate(scope, 'worker-machine', LocalMachineTemplate, { baseName: names.workerMachine, namespace, spec: empty }),
     });
   },

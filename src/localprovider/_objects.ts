@@ -67,7 +67,7 @@ export type Cluster = Obj<
 /** cluster.x-k8s.io/v1beta2 Machine, what we read of it. */
 export type Machine = Obj<{ clusterName: string; version?: string; bootstrap?: { dataSecretName?: string }; infrastructureRef?: ObjectRef }>;
 /** LocalCluster */
-export type LocalCluster = Obj<{ controlPlaneEndpoint?: Endpoint }, { conditions?: Condition[] }>;
+export type LocalCluster = Obj<{ controlPlaneEndpoint?: Endpoint }, { conditions?: Condition[]; initialization?: { provisioned?: boolean } }>;
 /** LocalMachine */
 export type LocalMachine = Obj<{ providerID?: string }, { conditions?: Condition[]; nodeName?: string }>;
 /** LocalControlPlane */

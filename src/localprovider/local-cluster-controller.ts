@@ -6,7 +6,9 @@
  * processes and data are gone.
  */
 import { pickFreePorts } from '../controlplane/index.js';
-import { capiOwner, isPaused, keyOf, splitKey, type Cluster, type LocalCluster } from './_objects.js';
+import { KubeError } from '../kube/client.js';
+import { kubeconfigSecretName } from '../kube/workload-access.js';
+import { capiOwner, corePath, isPaused, keyOf, splitKey, type Cluster, type LocalCluster } from './_objects.js';
 import { addFinalizer, patchObject, patchStatus, removeFinalizer, type ProviderContext } from './_context.js';
 import { setConditions, type ConditionInput } from './conditions.js';
 import type { ReconcileResult } from './work-queue.js';
@@ -44,15 +46,35 @@ export async function reconcileLocalCluster(ctx: ProviderContext, key: string): 
     ctx.logger.info({ localCluster: key, port }, 'assigned the control-plane endpoint');
     return; // the watch brings the object back with its endpoint
   }
+  // Provisioned once the control plane answers there and its kubeconfig Secret exists (the local
+  // control plane starts on this endpoint without waiting for the Cluster to copy it). Cluster API
+  // connects to a cluster as soon as its infrastructure is provisioned, and waits 30 s after a
+  // failed attempt; reporting provisioned earlier would cost that wait on every new cluster.
+  const endpoint = `${LOCAL_HOST}:${object.spec.controlPlaneEndpoint.port}`;
+  if (object.status?.initialization?.provisioned !== true && !(await kubeconfigExists(ctx, namespace, owner.name))) {
+    await writeStatus(ctx, object, [{ type: 'Ready', status: 'False', reason: 'WaitingForControlPlane', message: `endpoint ${endpoint}: waiting for its control plane to start` }]);
+    return { requeueAfterMs: 500 };
+  }
   await writeStatus(
     ctx,
     object,
     [
-      { type: 'Ready', status: 'True', reason: 'Provisioned', message: `endpoint ${LOCAL_HOST}:${object.spec.controlPlaneEndpoint.port}` },
+      { type: 'Ready', status: 'True', reason: 'Provisioned', message: `endpoint ${endpoint}` },
       { type: 'Paused', status: 'False', reason: 'NotPaused' },
     ],
     true,
   );
+}
+
+/** Whether the Secret `<cluster>-kubeconfig` that the local control plane writes exists. */
+async function kubeconfigExists(ctx: ProviderContext, namespace: string, cluster: string): Promise<boolean> {
+  try {
+    await ctx.api.request({ verb: 'get', method: 'GET', path: corePath('secrets', namespace, kubeconfigSecretName(cluster)) });
+    return true;
+  } catch (error) {
+    if (error instanceof KubeError && error.status === 404) return false;
+    throw error;
+  }
 }
 
 /** A free loopback port that no other LocalCluster has. */

@@ -26,6 +26,7 @@ import { addFinalizer, patchStatus, removeFinalizer, type ProviderContext } from
 import { setConditions, type ConditionInput } from './conditions.js';
 import { controlPlaneStatusFor, versionProblem, type ControlPlaneFacts } from './control-plane-conditions.js';
 import { CLUSTER_SECRET_TYPE, lookupOrGenerateIdentity } from './identity-secrets.js';
+import { localClusterOf } from './local-cluster-controller.js';
 import { IdentityMismatchError } from './workload-control-planes.js';
 import type { ReconcileResult } from './work-queue.js';
 
@@ -56,7 +57,10 @@ export async function reconcileLocalControlPlane(ctx: ProviderContext, key: stri
     return;
   }
   await addFinalizer(ctx, 'LocalControlPlane', object);
-  const port = cluster.spec?.controlPlaneEndpoint?.port;
+  // The endpoint, from the Cluster once Cluster API copied it, else from the LocalCluster, which
+  // reports provisioned only once this control plane runs (local-cluster-controller.ts).
+  const infra = localClusterOf(cluster);
+  const port = cluster.spec?.controlPlaneEndpoint?.port || (infra ? ctx.localClusters.get(infra)?.spec?.controlPlaneEndpoint?.port : undefined);
   if (!port) return void (await writeStatus(ctx, object, clusterName, { ...base, phase: 'WaitingForEndpoint' }));
 
   const refused = versionProblem(object.spec?.version ?? '', ctx.binariesVersion, ctx.binDir);

@@ -13,7 +13,7 @@ import { KubeClient } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { Informer, objectKey, type WatchEvent } from '../kube/watch.js';
 import { dirname } from 'node:path';
-import { capiPath, CLUSTER_NAME_LABEL, keyOf, localPath, type Cluster, type LocalCluster, type LocalControlPlane, type LocalMachine, type Machine, type Obj } from './_objects.js';
+import { capiOwner, capiPath, CLUSTER_NAME_LABEL, keyOf, localPath, type Cluster, type LocalCluster, type LocalControlPlane, type LocalMachine, type Machine, type Obj } from './_objects.js';
 import type { ProviderContext } from './_context.js';
 import { localClusterOf, reconcileLocalCluster } from './local-cluster-controller.js';
 import { localControlPlaneOf, reconcileLocalControlPlane } from './local-control-plane-controller.js';
@@ -62,6 +62,12 @@ export async function startLocalProvider(options: LocalProviderOptions): Promise
   const informer = <T extends Obj>(what: string, path: string, onEvent: (event: WatchEvent<T>) => void) =>
     new Informer<T>({ client: api, path, onEvent, onError: onError(what) });
 
+  /** The queue key of another object of the same Cluster (its LocalCluster or LocalControlPlane), through the owner Cluster. */
+  const siblingOf = (object: Obj, of: (cluster: Cluster) => string | undefined): string | undefined => {
+    const owner = capiOwner(object, 'Cluster');
+    const cluster = owner ? ctx.clusters.get(keyOf(object.metadata.namespace!, owner.name)) : undefined;
+    return cluster ? of(cluster) : undefined;
+  };
   const ctx: ProviderContext = {
     api,
     logger,
@@ -82,10 +88,16 @@ export async function startLocalProvider(options: LocalProviderOptions): Promise
       }
     }),
     machines: informer<Machine>('machines', capiPath('machines'), ({ object }) => enqueue('machine', localMachineOf(object))),
-    localClusters: informer<LocalCluster>('localclusters', localPath('LocalCluster'), ({ object }) => enqueue('cluster', objectKey(object))),
-    localControlPlanes: informer<LocalControlPlane>('localcontrolplanes', localPath('LocalControlPlane'), ({ object }) =>
-      enqueue('controlPlane', objectKey(object)),
-    ),
+    // A LocalCluster and its cluster's LocalControlPlane wait for each other: the control plane for
+    // the endpoint, the LocalCluster for the running control plane (see local-cluster-controller.ts).
+    localClusters: informer<LocalCluster>('localclusters', localPath('LocalCluster'), ({ object }) => {
+      enqueue('cluster', objectKey(object));
+      enqueue('controlPlane', siblingOf(object, localControlPlaneOf));
+    }),
+    localControlPlanes: informer<LocalControlPlane>('localcontrolplanes', localPath('LocalControlPlane'), ({ object }) => {
+      enqueue('controlPlane', objectKey(object));
+      enqueue('cluster', siblingOf(object, localClusterOf));
+    }),
     localMachines: informer<LocalMachine>('localmachines', localPath('LocalMachine'), ({ object }) => enqueue('machine', objectKey(object))),
     workloadClient(namespace, cluster) {
       const key = keyOf(namespace, cluster);

@@ -81,8 +81,8 @@ const workloadClusterPath = (name: string) => `/apis/clusterops.io/v1alpha1/name
 const clusterDir = (name: string) => path.join(localClusters, STAGE, name);
 
 /** The state file of a local cluster's control plane: the pids of its supervisor and processes. */
-function localState(name: string): { owner: { pid: number }; processes: Record<string, { pid: number }> } {
-  return JSON.parse(readFileSync(path.join(clusterDir(name), 'state.json'), 'utf8')) as { owner: { pid: number }; processes: Record<string, { pid: number }> };
+function localState(name: string): { phase: string; owner: { pid: number }; processes: Record<string, { pid: number }> } {
+  return JSON.parse(readFileSync(path.join(clusterDir(name), 'state.json'), 'utf8')) as { phase: string; owner: { pid: number }; processes: Record<string, { pid: number }> };
 }
 
 /** Programs (not wrappers) whose command line names the cluster's state dir. */
@@ -207,9 +207,12 @@ describe('a local cluster under real Cluster API, from a commit', () => {
   it('a killed workload API server is started again by the provider, and the cluster is Available again', async () => {
     process.kill(apiserverPid, 'SIGKILL');
     // Cluster API notices (its remote connection probe), then the provider restarts the server.
+    // Until its control plane is running again as a whole (a supervisor whose starter goes away
+    // before it is ready gives up, so the next test must not kill the provider before that).
     const back = await waitFor('a new kube-apiserver serving', async () => {
-      const pid = localState(CLUSTER).processes['kube-apiserver']?.pid;
-      if (!pid || pid === apiserverPid) return undefined;
+      const state = localState(CLUSTER);
+      const pid = state.processes['kube-apiserver']?.pid;
+      if (state.phase !== 'running' || !pid || pid === apiserverPid) return undefined;
       const workload = await workloadClient(CLUSTER);
       try {
         await workload.request({ verb: 'get', method: 'GET', path: '/version' });
