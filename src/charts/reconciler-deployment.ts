@@ -74,7 +74,7 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   // `<cluster>-kubeconfig`, read by name in each stage namespace to reach a workload cluster; never listed.
   { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
   // Events about WorkloadClusters and managed objects.
-  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   // Its own CRD, installed at start: read and applied by name; creating cannot be limited by name.
   { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'patch'], resourceNames: [WORKLOAD_CLUSTER_CRD_NAME] },
   { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create'] },

@@ -98,6 +98,7 @@ export function workloadClusterCrd(): KubeObject {
                     phase: { type: 'string' },
                     revision: { type: 'string', description: 'The commit SHA last applied.' },
                     attemptedRevision: { type: 'string', description: 'The commit SHA last tried.' },
+                    lastHandledReconcileAt: { type: 'string', description: 'The value of the reconcile-request annotation last handled.' },
                     observedGeneration: { type: 'integer' },
                     lastAppliedTime: { type: 'string', format: 'date-time' },
                     lastError: { type: 'string' },

@@ -30,8 +30,9 @@ export const COMMANDS = {
     options: true,
   },
   reconcile: {
-    description: 'apply every commit of a git branch to the management cluster and its workload clusters, and keep them so',
+    description: 'apply every commit of a git branch to the management cluster and its workload clusters, and keep them so; `reconcile cluster NAME` asks the running reconciler to do one cluster now',
     options: true,
+    args: '[resource] [name]',
   },
   dev: {
     description: "start a local control plane and run the reconciler against this repository's current branch",
@@ -57,6 +58,26 @@ export const COMMANDS = {
     description: 'list the workload clusters: stage, provider, version, phase, ready, nodes, add-ons, revision, age (-o json|yaml, -w to watch)',
     options: true,
     args: '<resource> [name]',
+  },
+  describe: {
+    description: 'show one cluster as a tree: its WorkloadCluster, the Cluster API objects under it with their conditions, add-on health, recent events',
+    options: true,
+    args: '<resource> <name>',
+  },
+  events: {
+    description: 'list the events of the workload clusters (or of one), oldest first, as kubectl get events does',
+    options: true,
+    args: '[resource] [name]',
+  },
+  suspend: {
+    description: 'stop reconciling one cluster (annotation clusterops.io/suspend) until resume',
+    options: true,
+    args: '<resource> <name>',
+  },
+  resume: {
+    description: 'reconcile a suspended cluster again',
+    options: true,
+    args: '<resource> <name>',
   },
   kubeconfig: {
     description: "print a workload cluster's kubeconfig (from its <cluster>-kubeconfig Secret in the management cluster)",

@@ -77,6 +77,13 @@ async function kubeconfigExists(ctx: ProviderContext, namespace: string, cluster
   }
 }
 
+/** Gives a LocalCluster that is not provisioned yet a new free port; returns it. */
+export async function reassignEndpoint(ctx: ProviderContext, object: LocalCluster): Promise<number> {
+  const port = await freePort(ctx);
+  await patchObject(ctx, 'LocalCluster', object, { spec: { controlPlaneEndpoint: { host: LOCAL_HOST, port } } });
+  return port;
+}
+
 /** A free loopback port that no other LocalCluster has. */
 async function freePort(ctx: ProviderContext): Promise<number> {
   const taken = new Set(ctx.localClusters.list().map((lc) => lc.spec?.controlPlaneEndpoint?.port));

@@ -31,6 +31,10 @@ export class ClusterRequests {
   private readonly live = new Map<string, LiveCluster & { namespace: string }>();
   /** Sets a reconcile request asks for, until a pass takes them. */
   readonly forced = new Set<string>();
+  /** Reconcile requests (annotation values) seen and not yet handled, by cluster. */
+  private readonly pending = new Map<string, string>();
+  /** The last reconcile request handled, by cluster: status reports it as `lastHandledReconcileAt`. */
+  private readonly handled = new Map<string, string>();
 
   constructor(
     private readonly api: KubeApi,
@@ -59,9 +63,31 @@ export class ClusterRequests {
         this.forced.add(managementSetId(stage));
         this.forced.add(addonSetId(stage, item.metadata.name));
       }
+      // A request not handled yet (also one found at start: the first pass applies everything).
+      if (requestedAt !== undefined && requestedAt !== this.handled.get(key)) this.pending.set(key, requestedAt);
       this.live.set(key, { namespace: item.metadata.namespace, uid: item.metadata.uid, suspended: item.spec?.suspend === true || annotations[SUSPEND_ANNOTATION] === 'true', requestedAt });
     }
     for (const key of [...this.live.keys()]) if (!seen.has(key)) this.live.delete(key);
+  }
+
+  /**
+   * Marks as handled the requests of clusters whose sets a pass has just applied (`applied`: set
+   * ids; an add-on set that does not exist counts as applied).
+   */
+  acknowledge(applied: ReadonlySet<string>, exists: (set: string) => boolean): void {
+    for (const [key, requestedAt] of [...this.pending]) {
+      const stage = key.slice(0, key.indexOf('/'));
+      const name = key.slice(key.indexOf('/') + 1);
+      const addons = addonSetId(stage, name);
+      if (!applied.has(managementSetId(stage)) || (exists(addons) && !applied.has(addons))) continue;
+      this.pending.delete(key);
+      this.handled.set(key, requestedAt);
+    }
+  }
+
+  /** The reconcile request last handled for the cluster (the annotation's value). */
+  handledAt(stage: string, cluster: string): string | undefined {
+    return this.handled.get(clusterKey(stage, cluster));
   }
 
   /** Whether reconciling the cluster is suspended. */

@@ -40,6 +40,8 @@ export interface StatusFacts {
   addons?: AddonFacts;
   /** What Cluster API says of the cluster: undefined while not known, null when its Cluster does not exist. */
   clusterApi?: ClusterApiFacts | null;
+  /** The reconcile request (annotation value) last handled. */
+  handledReconcileAt?: string;
 }
 
 type Rule = { when: (f: StatusFacts) => boolean; then: (f: StatusFacts) => Omit<ConditionInput, 'type'> };
@@ -161,6 +163,7 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
     phase,
     ...(revision ? { revision } : {}),
     attemptedRevision: f.lastFetched ?? f.goodRevision,
+    ...(f.handledReconcileAt ? { lastHandledReconcileAt: f.handledReconcileAt } : {}),
     ...(f.management?.appliedAt ? { lastAppliedTime: f.management.appliedAt } : {}),
     ...(errors.length > 0 ? { lastError: errors.join('\n') } : {}),
     ...(Object.keys(counts).length > 0 ? { lastChangeSet: counts } : {}),

@@ -27,11 +27,20 @@ export interface EventSubject {
   uid?: string;
 }
 
+/** How long a repeat of an event is counted on the first one instead of making a new one (the kubelet's window). */
+const AGGREGATION_WINDOW_MS = 10 * 60_000;
+/** Most events remembered for aggregation; the oldest are forgotten first. */
+const MAX_REMEMBERED = 4096;
+
 /**
  * Records core/v1 Events about WorkloadClusters (apply, prune, skip, drift, failure). Recording is
- * best effort: a failed write is logged, never thrown, so events never block a reconcile.
+ * best effort: a failed write is logged, never thrown, so events never block a reconcile. Like the
+ * kubelet's event correlator, the same event again (same object, type, reason and message) within
+ * 10 minutes raises `count` and `lastTimestamp` of the first instead of adding one.
  */
 export class EventRecorder {
+  private readonly recent = new Map<string, { name: string; count: number; firstAt: number }>();
+
   constructor(
     private readonly api: KubeApi,
     private readonly logger: Logger,
@@ -44,6 +53,25 @@ export class EventRecorder {
   async record(subject: EventSubject, kind: EventKind, message: string): Promise<void> {
     const { type, reason } = EVENT_REASONS[kind];
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const text = message.slice(0, 1024);
+    const key = JSON.stringify([subject.namespace, subject.kind ?? 'WorkloadCluster', subject.name, subject.uid ?? '', type, reason, text]);
+    const seen = this.recent.get(key);
+    if (seen && Date.now() - seen.firstAt < AGGREGATION_WINDOW_MS) {
+      try {
+        await this.api.request({
+          verb: 'patch',
+          method: 'PATCH',
+          path: `/api/v1/namespaces/${encodeURIComponent(subject.namespace)}/events/${encodeURIComponent(seen.name)}`,
+          contentType: 'application/merge-patch+json',
+          body: { count: seen.count + 1, lastTimestamp: now },
+        });
+        seen.count++;
+        return;
+      } catch {
+        // Gone (expired, deleted): record it anew.
+        this.recent.delete(key);
+      }
+    }
     const name = `${subject.name}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
     const event = {
       apiVersion: 'v1',
@@ -58,7 +86,7 @@ export class EventRecorder {
       },
       type,
       reason,
-      message: message.slice(0, 1024),
+      message: text,
       firstTimestamp: now,
       lastTimestamp: now,
       count: 1,
@@ -68,6 +96,9 @@ export class EventRecorder {
     };
     try {
       await this.api.request({ verb: 'create', method: 'POST', path: `/api/v1/namespaces/${encodeURIComponent(subject.namespace)}/events`, body: event });
+      this.recent.delete(key);
+      this.recent.set(key, { name, count: 1, firstAt: Date.now() });
+      if (this.recent.size > MAX_REMEMBERED) this.recent.delete(this.recent.keys().next().value!);
     } catch (error) {
       this.logger.warn({ subject: `${subject.namespace}/${subject.name}`, reason, err: error instanceof Error ? error.message : String(error) }, 'could not record event');
     }

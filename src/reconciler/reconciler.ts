@@ -299,6 +299,8 @@ export class Reconciler {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(this.o.concurrency ?? 4, due.length)) }, worker));
     // A push arrived: the sets not started yet wait for the next pass, which fetches first.
     for (const [id] of due.slice(next)) if (this.targets.has(id)) this.carried.set(id, kinds.get(id)!);
+    // Reconcile requests whose sets this pass applied are answered in status (lastHandledReconcileAt).
+    if (good) this.requests.acknowledge(new Set(due.slice(0, next).map(([id]) => id)), (id) => this.targets.has(id));
     if (newRevision) await this.pruneOrphans(result);
     await this.writeStatuses();
     this.passes++;
@@ -323,7 +325,8 @@ export class Reconciler {
   private async pollRequests(): Promise<void> {
     if (this.running || this.abort?.aborted || !this.crdInstalled) return;
     await this.requests.read();
-    if (this.requests.forced.size > 0) this.trigger({ fetch: false, drift: false });
+    // A request fetches the source first, as `flux reconcile --with-source` does.
+    if (this.requests.forced.size > 0) this.trigger({ fetch: true, drift: false });
   }
 
   /** Management sets applied before whose stage is gone: prune them (the prune guards and mass-prune protection apply). */
@@ -355,7 +358,11 @@ export class Reconciler {
     const writes: Array<{ key: { namespace: string; name: string }; cluster: string; status: WorkloadClusterStatus }> = [];
     for (const c of good.clusters) {
       if (stage !== undefined && c.stage !== stage) continue;
-      const status = clusterStatus({ ...clusterFacts(c, good, this.targets, this.revisions, this.requests), clusterApi: this.clusterApi?.facts(c.namespace, c.name) });
+      const status = clusterStatus({
+        ...clusterFacts(c, good, this.targets, this.revisions, this.requests),
+        clusterApi: this.clusterApi?.facts(c.namespace, c.name),
+        handledReconcileAt: this.requests.handledAt(c.stage, c.name),
+      });
       if (status.revision) this.o.metrics.setAppliedRevision(c.stage, c.name, status.revision);
       writes.push({ key: c, cluster: c.name, status });
     }

@@ -25,6 +25,8 @@ export interface WorkloadClusterStatus {
   revision?: string;
   /** The commit SHA tried last (differs from `revision` while a newer commit fails). */
   attemptedRevision?: string;
+  /** The value of the reconcile-request annotation last handled (as Flux's `lastHandledReconcileAt`). */
+  lastHandledReconcileAt?: string;
   lastAppliedTime?: string;
   lastError?: string;
   lastChangeSet?: Partial<Record<Action | 'errors', number>>;

@@ -8,13 +8,10 @@ import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { processContext } from '../process-context.js';
 import { clusterRows, HEADERS, renderTable, type ListedCluster } from './_cluster-table.js';
+import { CLUSTER_RESOURCES, NOT_FOUND_EXIT } from './_find-cluster.js';
 import { managementClient } from './_management-client.js';
 
-/** Names `get` accepts for WorkloadClusters, as kubectl accepts plural, singular and short names. */
-const CLUSTER_RESOURCES = new Set(['clusters', 'cluster', 'workloadclusters', 'workloadcluster', 'wc']);
 
-/** Exit code when a named cluster does not exist. */
-export const NOT_FOUND_EXIT = 3;
 
 interface Options {
   stage?: string;

@@ -1,15 +1,15 @@
 import { Command } from 'commander';
-import { WORKLOAD_CLUSTER_API_VERSION, WORKLOAD_CLUSTER_PLURAL } from '../../charts/workload-cluster-crd.js';
 import { KubeError, type KubeClient } from '../../kube/client.js';
 import { KUBECONFIG_SECRET_KEY, kubeconfigSecretName } from '../../kube/workload-access.js';
 import { COMMANDS } from '../command-table.js';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { processContext } from '../process-context.js';
+import { ClusterNotFound, findCluster, NOT_FOUND_EXIT } from './_find-cluster.js';
 import { managementClient } from './_management-client.js';
 
 /** Exit code when the cluster, or its kubeconfig, does not exist (yet). */
-export const NOT_FOUND_EXIT = 3;
+export { NOT_FOUND_EXIT };
 
 interface Options {
   stage?: string;
@@ -32,13 +32,13 @@ export function kubeconfigCommand(ctx: CommandContext = processContext): Command
     .action(async (cluster: string, opts: Options) => {
       const client = await managementClient(opts, { maxRetries: 2 });
       try {
-        const stage = opts.stage ?? (await stageOf(client, cluster));
-        if (stage.length === 0) {
-          ctx.stderr.write(`error: no workload cluster named ${cluster} in any stage\n`);
+        let stage: string;
+        try {
+          stage = (await findCluster(client, cluster, opts.stage)).metadata.namespace;
+        } catch (error) {
+          if (!(error instanceof ClusterNotFound)) throw error;
+          ctx.stderr.write(`error: ${error.message}\n`);
           return ctx.exit(NOT_FOUND_EXIT);
-        }
-        if (Array.isArray(stage)) {
-          throw new UsageError(`${cluster} exists in the stages ${stage.join(', ')}; say which with --stage`);
         }
         const text = await kubeconfigOf(client, stage, cluster);
         if (text === undefined) {
@@ -51,19 +51,6 @@ export function kubeconfigCommand(ctx: CommandContext = processContext): Command
         client.close();
       }
     });
-}
-
-/** The one stage holding a WorkloadCluster `name`; the list of them when several do; '' (empty) when none. */
-async function stageOf(client: KubeClient, name: string): Promise<string | string[]> {
-  const { body } = await client.request<{ items: Array<{ metadata: { namespace: string } }> }>({
-    verb: 'list',
-    method: 'GET',
-    path: `/apis/${WORKLOAD_CLUSTER_API_VERSION}/${WORKLOAD_CLUSTER_PLURAL}`,
-    query: { fieldSelector: `metadata.name=${name}` },
-  });
-  const stages = body.items.map((item) => item.metadata.namespace).sort();
-  if (stages.length === 1) return stages[0];
-  return stages.length === 0 ? '' : stages;
 }
 
 async function kubeconfigOf(client: KubeClient, stage: string, cluster: string): Promise<string | undefined> {

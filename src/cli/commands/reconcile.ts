@@ -1,10 +1,13 @@
 import { Command } from 'commander';
 import { createLogger } from '../../reconciler/logger.js';
 import { Redactor } from '../../reconciler/redact.js';
-import { reconcileOnce, startReconcilerProcess } from '../../reconciler/reconciler-process.js';
-import { ExitCode } from '../exit-codes.js';
+import { parseDuration, reconcileOnce, startReconcilerProcess } from '../../reconciler/reconciler-process.js';
+import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
+import { requireClusterResource } from './_find-cluster.js';
+import { managementClient } from './_management-client.js';
 import { reconcileOptions, type ReconcileFlags } from './_reconcile-flags.js';
+import { requestReconcile } from './_reconcile-request.js';
 import { COMMANDS } from '../command-table.js';
 import { processContext } from '../process-context.js';
 
@@ -26,7 +29,9 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 export function reconcileCommand(ctx: CommandContext = processContext): Command {
   return new Command('reconcile')
     .description(COMMANDS.reconcile.description)
-    .requiredOption('--repo <url>', 'git repository URL (file://, https://, ssh)')
+    .argument('[resource]', 'with a name: ask the running reconciler to reconcile one cluster now (`reconcile cluster NAME`)')
+    .argument('[name]', 'name of the workload cluster')
+    .option('--repo <url>', 'git repository URL (file://, https://, ssh); required to run the reconciler')
     .option('--branch <name>', "branch to follow (default: the remote's default branch)")
     .option('--kubeconfig <file>', 'kubeconfig of the management cluster (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
     .option('--context <name>', 'kubeconfig context')
@@ -42,7 +47,27 @@ export function reconcileCommand(ctx: CommandContext = processContext): Command 
     .option('--allow-mass-prune', 'let prune delete more than half of a set (e.g. to remove a whole stage)')
     .option('--insecure-synth', "run each revision's code without the sandbox, where bubblewrap cannot make one (a commit can then read this process's credentials)")
     .option('--synth-socket <path>', "unix socket of a `clusterops synth-server` (its own container, no credentials) that synthesizes each revision instead of the local sandbox")
-    .action(async (flags: ReconcileFlags) => {
+    .option('--stage <stage>', 'with `cluster NAME`: stage of the cluster, when several stages have one of that name')
+    .option('--with-source', 'with `cluster NAME`: fetch the source first (a request always does; accepted as in `flux reconcile`)')
+    .option('--timeout <duration>', 'with `cluster NAME`: how long to wait for the acknowledgement', '2m')
+    .action(async (resource: string | undefined, name: string | undefined, flags: ReconcileFlags & { stage?: string; timeout: string }) => {
+      if (resource !== undefined) {
+        requireClusterResource(resource);
+        if (name === undefined) throw new UsageError('reconcile cluster NAME: name the cluster');
+        let timeoutMs: number;
+        try {
+          timeoutMs = parseDuration(flags.timeout);
+        } catch (error) {
+          throw new UsageError(`--timeout: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        const client = await managementClient(flags, { maxRetries: 2 });
+        try {
+          return await requestReconcile(ctx, client, { cluster: name, stage: flags.stage, timeoutMs });
+        } finally {
+          client.close();
+        }
+      }
+      if (!flags.repo) throw new UsageError('--repo is required to run the reconciler (or name a cluster: reconcile cluster NAME)');
       const redactor = new Redactor();
       const logger = createLogger({ redactor });
       const options = reconcileOptions(flags, logger, redactor);

@@ -8,7 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeCommand } from '../../../src/cli/commands/describe.js';
+import { eventsCommand } from '../../../src/cli/commands/events.js';
 import { getCommand } from '../../../src/cli/commands/get.js';
+import { reconcileCommand } from '../../../src/cli/commands/reconcile.js';
+import { resumeCommand, suspendCommand } from '../../../src/cli/commands/suspend.js';
 import { kubeconfigCommand } from '../../../src/cli/commands/kubeconfig.js';
 import { localProviderController, readControllersState } from '../../../src/controlplane/cluster-api-runtime.js';
 import { KubeClient, KubeError } from '../../../src/kube/client.js';
@@ -110,11 +114,20 @@ async function workloadClient(name: string): Promise<KubeClient> {
 
 /** The WorkloadCluster once it is Ready at `revision` with `nodes` ready workers. */
 async function readyAt(revision: string, nodes: number): Promise<Obj> {
+  let wc: Obj | undefined;
   return waitFor(`${STAGE}/${CLUSTER} Ready at ${revision.slice(0, 7)} with ${nodes} nodes`, async () => {
-    const wc = await get(plane.client, workloadClusterPath(CLUSTER));
+    wc = await get(plane.client, workloadClusterPath(CLUSTER));
     const ok = condition(wc, 'Ready')?.status === 'True' && wc?.status?.revision === revision && wc?.status?.cluster?.workers?.ready === nodes;
     return ok ? wc : undefined;
-  }, 300_000);
+  }, 300_000).catch((error: Error) => {
+    throw new Error(`${error.message}; its status: ${JSON.stringify(wc?.status)}\n${providerLogTail()}`);
+  });
+}
+
+/** The last lines of the local provider's log, for failure messages. */
+function providerLogTail(): string {
+  const log = path.join(plane.stateDir, 'logs', 'local-provider.log');
+  return existsSync(log) ? `local-provider.log:\n${readFileSync(log, 'utf8').split('\n').slice(-30).join('\n')}` : '';
 }
 
 async function readyNodes(client: KubeClient): Promise<Obj[]> {
@@ -204,6 +217,42 @@ describe('a local cluster under real Cluster API, from a commit', () => {
     expect(deployments.items.map((d) => [d.spec.replicas, d.status.readyReplicas])).toEqual([[3, 3]]);
   });
 
+  it('the verbs: describe shows the Cluster API tree, events lists what happened, suspend/resume and reconcile are acknowledged', async () => {
+    const kc = ['--kubeconfig', plane.kubeconfigPath];
+    const described = await runCommand(describeCommand, ['cluster', CLUSTER, ...kc]);
+    expect(described.code, described.stderr).toBe(0);
+    const tree = described.stdout;
+    expect(tree).toMatch(new RegExp(`^WorkloadCluster ${STAGE}/${CLUSTER} {2}provider local, v1.36.3, phase Ready`));
+    expect(tree).toMatch(/Cluster\/one +Available=True, phase Provisioned/);
+    expect(tree).toMatch(/LocalCluster\/one-\S+ +Ready=True/);
+    expect(tree).toMatch(/LocalControlPlane\/one-\S+ +Available=True, 1\/1 ready, v1.36.3/);
+    expect(tree).toMatch(/MachineDeployment\/one-general-\S+ +Available=True, 3\/3 ready/);
+    expect(tree.match(/Machine\/one-general-\S+ +Ready=True, node one-general-/g)).toHaveLength(3);
+    expect(tree).toMatch(/ClusterAvailable=True +Available/);
+
+    const events = await runCommand(eventsCommand, ['cluster', CLUSTER, '--stage', STAGE, ...kc]);
+    expect(events.code, events.stderr).toBe(0);
+    expect(events.stdout.split('\n')[0]).toMatch(/^STAGE +LAST SEEN +TYPE +REASON +CLUSTER +COUNT +MESSAGE$/);
+    expect(events.stdout).toMatch(new RegExp(`${STAGE} +\\S+ +Normal +Created +${CLUSTER} +\\d+ `));
+
+    const suspended = await runCommand(suspendCommand, ['cluster', CLUSTER, ...kc]);
+    expect(suspended).toMatchObject({ code: 0, stdout: `${STAGE}/${CLUSTER} suspended\n` });
+    await waitFor('Suspended', async () => (await get(plane.client, workloadClusterPath(CLUSTER)))?.status?.phase === 'Suspended');
+    const resumed = await runCommand(resumeCommand, ['cluster', CLUSTER, ...kc]);
+    expect(resumed).toMatchObject({ code: 0, stdout: `${STAGE}/${CLUSTER} resumed\n` });
+    await waitFor('Ready after resume', async () => condition(await get(plane.client, workloadClusterPath(CLUSTER)), 'Ready')?.status === 'True');
+
+    const asked = await runCommand(reconcileCommand, ['cluster', CLUSTER, ...kc, '--timeout', '5m']);
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stdout).toMatch(new RegExp(`^✔ ${STAGE}/${CLUSTER} reconciled: revision [0-9a-f]{12}, phase Ready, Ready=True\n$`));
+    const acknowledged = await get(plane.client, workloadClusterPath(CLUSTER));
+    expect(acknowledged?.status.lastHandledReconcileAt).toBe(acknowledged?.metadata.annotations['clusterops.io/reconcile-requested-at']);
+
+    const missing = await runCommand(describeCommand, ['cluster', 'nope', ...kc]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toBe('error: no workload cluster named nope in any stage\n');
+  });
+
   it('a killed workload API server is started again by the provider, and the cluster is Available again', async () => {
     process.kill(apiserverPid, 'SIGKILL');
     // Cluster API notices (its remote connection probe), then the provider restarts the server.
@@ -260,10 +309,13 @@ describe('a local cluster under real Cluster API, from a commit', () => {
     expect(existsSync(clusterDir(CLUSTER))).toBe(false);
     expect(await get(plane.client, workloadClusterPath(CLUSTER))).toBeUndefined();
     expect(await get(plane.client, `/api/v1/namespaces/${STAGE}/secrets/${CLUSTER}-kubeconfig`)).toBeUndefined();
+    let last: Obj | undefined;
     const two = await waitFor('two Ready', async () => {
-      const wc = await get(plane.client, workloadClusterPath('two'));
-      return condition(wc, 'Ready')?.status === 'True' && wc?.status?.revision === sha ? wc : undefined;
-    }, 300_000);
+      last = await get(plane.client, workloadClusterPath('two'));
+      return condition(last, 'Ready')?.status === 'True' && last?.status?.revision === sha ? last : undefined;
+    }, 300_000).catch((error: Error) => {
+      throw new Error(`${error.message}; its status: ${JSON.stringify(last?.status)}\n${providerLogTail()}`);
+    });
     expect(two.status.cluster.workers).toMatchObject({ desired: 1, ready: 1 });
   });
 });
