@@ -3,7 +3,7 @@ import { MANIFEST_SETS_API_VERSION } from '../model/manifest-sets-document.js';
 import { SynthError } from './synth-error.js';
 
 /** The arguments that ask a revision's clusterops for its ManifestSets as data. */
-export const SYNTH_SETS_ARGS = ['synth', '--clusters', 'clusters', '--format', 'sets-json', '-o', '-'];
+export const SYNTH_SETS_ARGS = ['synth', '--clusters', 'clusters', '--format', 'sets-json'];
 
 const NO_INTERFACE = `this revision's clusterops does not offer ${MANIFEST_SETS_API_VERSION}`;
 const UPGRADE = 'the reconciler reads only that; bring the revision\'s src/ and bin/ up to a clusterops that writes it';

@@ -75,7 +75,7 @@ export async function runCliBench(): Promise<CliBenchRow[]> {
       '--version': cli('--version'),
       '--help': cli('--help'),
       'validate (example fleet)': cli('validate', '--clusters', path.join(ROOT, 'clusters')),
-      'synth (example fleet)': cli('synth', '--clusters', path.join(ROOT, 'clusters'), '-o', '-'),
+      'synth (example fleet)': cli('synth', '--clusters', path.join(ROOT, 'clusters')),
     },
     RUNS,
   );

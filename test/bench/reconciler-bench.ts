@@ -200,7 +200,7 @@ export async function runReconcilerBench(): Promise<ReconcilerBenchResult> {
 
     // Baseline: kubectl applies the same one-cluster change (the Cluster object as synthesized).
     const out = path.join(work, 'synth');
-    await run(process.execPath, [path.join(repo.dir, 'bin', 'clusterops.js'), 'synth', '--clusters', 'clusters', '-o', out], { cwd: repo.dir });
+    await run(process.execPath, [path.join(repo.dir, 'bin', 'clusterops.js'), 'synth', '--clusters', 'clusters', '--out-dir', out], { cwd: repo.dir });
     const i = 42;
     const docs = parseAllDocuments(await readFile(path.join(out, stageOf(i), 'management.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: any });
     const cluster = docs.find((d) => d.kind === 'Cluster' && d.metadata.name === nameOf(i))!;

@@ -11,14 +11,20 @@ export function synthCommand(ctx: CommandContext): Command {
   return new Command('synth')
     .description(COMMANDS.synth.description)
     .option('--clusters <dir>', 'folder with one subfolder per stage', 'clusters')
-    .option('-o, --output <dir|->', 'folder to write, or - for stdout', '-')
+    .option('--out-dir <dir|->', 'folder to write, or - for stdout (the default)')
+    .addOption(new Option('-o, --output <dir|->', 'deprecated: the old name of --out-dir (in the other commands -o is the output format)').hideHelp())
     .addOption(
       new Option('--format <format>', 'yaml, or sets-json: one clusterops.io/manifest-sets/v1 JSON document (the reconciler reads it)')
         .choices(['yaml', 'sets-json'])
         .default('yaml'),
     )
-    .action(async (opts: { clusters: string; output: string; format: 'yaml' | 'sets-json' }) => {
-      if (opts.format === 'sets-json' && opts.output !== '-') throw new UsageError('--format sets-json writes to stdout only (-o -)');
+    .action(async (flags: { clusters: string; outDir?: string; output?: string; format: 'yaml' | 'sets-json' }) => {
+      if (flags.output !== undefined) {
+        if (flags.outDir !== undefined) throw new UsageError('give --out-dir only (-o/--output is its deprecated old name)');
+        ctx.stderr.write('warning: synth -o/--output is deprecated and will go in a later release; use --out-dir\n');
+      }
+      const opts = { ...flags, output: flags.outDir ?? flags.output ?? '-' };
+      if (opts.format === 'sets-json' && opts.output !== '-') throw new UsageError('--format sets-json writes to stdout only');
       const { fleet, problems } = await loadFleet(opts.clusters);
       for (const p of problems) ctx.stderr.write(`${formatProblem(p)}\n`);
       if (!fleet) return ctx.exit(ExitCode.failed);

@@ -57,7 +57,7 @@ describe('SynthRunner', () => {
       expect(data.kubeconfig).toBe('none');
       expect(data.home).toBe('/tmp');
       expect(data.env).toBe('HOME,LANG,NODE_ENV,NODE_OPTIONS,PATH,PWD,TMPDIR');
-      expect(data.args).toBe('synth --clusters clusters --format sets-json -o -');
+      expect(data.args).toBe('synth --clusters clusters --format sets-json');
       expect(result.sets[1].objects.map((o) => o.metadata.name)).toEqual(['team-a', 'team-b']);
     } finally {
       if (before === undefined) delete process.env.KUBECONFIG;
