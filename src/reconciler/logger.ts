@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { defaultLogFormat, humanDestination, type LogFormat } from './log-format.js';
 import { Redactor } from './redact.js';
 
 /** Paths whose values are never written, wherever they appear in a log record. */
@@ -19,12 +20,14 @@ export const REDACTED_PATHS = [
 ];
 
 /**
- * The reconciler's logger: pino JSON lines on stderr (or `destination`), with credential paths
+ * The reconciler's logger: pino JSON lines on stderr (human lines on a terminal, or as `format`
+ * says; or to `destination`), with credential paths
  * redacted, and each line passed through `redactor` (credential shapes and the literal secrets the
  * process holds, wherever they appear: messages, error texts, child output).
  */
-export function createLogger(options: { level?: string; destination?: DestinationStream; redactor?: Redactor } = {}): Logger {
+export function createLogger(options: { level?: string; destination?: DestinationStream; redactor?: Redactor; format?: LogFormat } = {}): Logger {
   const redactor = options.redactor ?? new Redactor();
+  const format = options.format ?? defaultLogFormat(process.stderr);
   return pino(
     {
       name: 'clusterops',
@@ -33,7 +36,7 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       base: { pid: process.pid },
       hooks: { streamWrite: (line) => redactor.redact(line) },
     },
-    options.destination ?? pino.destination({ fd: 2, sync: false }),
+    options.destination ?? (format === 'text' ? humanDestination(process.stderr) : pino.destination({ fd: 2, sync: false })),
   );
 }
 

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { readdir } from 'node:fs/promises';
 import { ClusterApiRuntime, localProviderController } from '../../controlplane/cluster-api-runtime.js';
 import { ControlPlane } from '../../controlplane/control-plane.js';
 import { stopControlPlane } from '../../controlplane/control-plane-stop.js';
 import { installClusterApiCrds } from '../../controlplane/crds.js';
+import type { LogFormat } from '../../reconciler/log-format.js';
 import { createLogger } from '../../reconciler/logger.js';
 import { Redactor } from '../../reconciler/redact.js';
 import { parseDuration, startReconcilerProcess } from '../../reconciler/reconciler-process.js';
@@ -35,7 +36,8 @@ export function devCommand(ctx: CommandContext = processContext): Command {
     .option('--interval <duration>', 'how often to look for new commits', '5s')
     .option('--insecure-synth', "run each revision's code without the sandbox, where bubblewrap cannot make one")
     .option('--no-capi', 'do not run Cluster API and the local provider (clusters are declared, never brought up)')
-    .action(async (flags: { stateDir: string; listen: string; interval: string; insecureSynth?: boolean; capi: boolean }) => {
+    .addOption(new Option('--log-format <format>', 'log lines: text on a terminal, json otherwise (the default picks by stderr)').choices(['json', 'text']))
+    .action(async (flags: { stateDir: string; listen: string; interval: string; insecureSynth?: boolean; capi: boolean; logFormat?: LogFormat }) => {
       const root = await git(process.cwd(), 'rev-parse', '--show-toplevel');
       const branch = await git(root, 'rev-parse', '--abbrev-ref', 'HEAD');
       if (branch === 'HEAD') throw new UsageError('HEAD is detached; check out a branch so clusterops dev knows which commits to follow');
@@ -68,7 +70,7 @@ export function devCommand(ctx: CommandContext = processContext): Command {
           seedInstallations: [root],
           insecureSynth: flags.insecureSynth,
           redactor,
-          logger: createLogger({ level: process.env.CLUSTEROPS_LOG_LEVEL ?? 'info', redactor }),
+          logger: createLogger({ level: process.env.CLUSTEROPS_LOG_LEVEL ?? 'info', redactor, format: flags.logFormat }),
         });
         const kc = path.relative(process.cwd(), controlPlane.kubeconfigPath) || controlPlane.kubeconfigPath;
         const lines = [

@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import type { LogFormat } from '../../reconciler/log-format.js';
 import { createLogger } from '../../reconciler/logger.js';
 import { Redactor } from '../../reconciler/redact.js';
 import { parseDuration, reconcileOnce, startReconcilerProcess } from '../../reconciler/reconciler-process.js';
@@ -50,7 +51,8 @@ export function reconcileCommand(ctx: CommandContext = processContext): Command 
     .option('--stage <stage>', 'with `cluster NAME`: stage of the cluster, when several stages have one of that name')
     .option('--with-source', 'with `cluster NAME`: fetch the source first (a request always does; accepted as in `flux reconcile`)')
     .option('--timeout <duration>', 'with `cluster NAME`: how long to wait for the acknowledgement', '2m')
-    .action(async (resource: string | undefined, name: string | undefined, flags: ReconcileFlags & { stage?: string; timeout: string }) => {
+    .addOption(new Option('--log-format <format>', 'log lines: text on a terminal, json otherwise (the default picks by stderr)').choices(['json', 'text']))
+    .action(async (resource: string | undefined, name: string | undefined, flags: ReconcileFlags & { stage?: string; timeout: string; logFormat?: LogFormat }) => {
       if (resource !== undefined) {
         requireClusterResource(resource);
         if (name === undefined) throw new UsageError('reconcile cluster NAME: name the cluster');
@@ -69,7 +71,7 @@ export function reconcileCommand(ctx: CommandContext = processContext): Command 
       }
       if (!flags.repo) throw new UsageError('--repo is required to run the reconciler (or name a cluster: reconcile cluster NAME)');
       const redactor = new Redactor();
-      const logger = createLogger({ redactor });
+      const logger = createLogger({ redactor, format: flags.logFormat });
       const options = reconcileOptions(flags, logger, redactor);
       if (flags.once) {
         const result = await reconcileOnce(options);
