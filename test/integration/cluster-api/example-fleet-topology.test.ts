@@ -77,9 +77,11 @@ describe('the example fleet under real Cluster API', () => {
     expect(applied.code, applied.stderr).toBe(0);
     const clusters = await waitFor('every Cluster TopologyReconciled=True', async () => {
       const items = await list(plane.client, '/apis/cluster.x-k8s.io/v1beta2/clusters');
-      return items.length === 4 && items.every((item) => condition(item, 'TopologyReconciled')?.status === 'True') && items;
+      return items.length === 6 && items.every((item) => condition(item, 'TopologyReconciled')?.status === 'True') && items;
     }, SAFETY_NET_MS);
     expect(clusters.map((item) => `${item.metadata.namespace}/${item.metadata.name}`).sort()).toEqual([
+      'dev/jobs',
+      'dev/web',
       'production/analytics-weu',
       'production/payments-eu1',
       'staging/dev-local',
@@ -89,17 +91,22 @@ describe('the example fleet under real Cluster API', () => {
       const items = await list(plane.client, '/apis/cluster.x-k8s.io/v1beta2/clusterclasses');
       return items.every((item) => condition(item, 'VariablesReady')?.status === 'True' && condition(item, 'RefVersionsUpToDate')?.status === 'True') && items;
     }, SAFETY_NET_MS);
-    expect(classes.length).toBe(4);
-    // The rendered objects carry the declared values: one KubeadmControlPlane and MachineDeployments per cluster.
+    expect(classes.length).toBe(5);
+    // The rendered objects carry the declared values: one control plane and MachineDeployments per cluster
+    // (KubeadmControlPlanes for docker, aws and azure; LocalControlPlanes for the dev stage's local clusters).
     const controlPlanes = await list(plane.client, '/apis/controlplane.cluster.x-k8s.io/v1beta2/kubeadmcontrolplanes');
     expect(controlPlanes.length).toBe(4);
+    const localControlPlanes = await list(plane.client, '/apis/controlplane.clusterops.io/v1alpha1/localcontrolplanes');
+    expect(localControlPlanes.map((item) => item.metadata.labels?.['cluster.x-k8s.io/cluster-name']).sort()).toEqual(['jobs', 'web']);
     const deployments = await list(plane.client, '/apis/cluster.x-k8s.io/v1beta2/machinedeployments');
     expect(deployments.map((item) => item.metadata.labels?.['cluster.x-k8s.io/cluster-name']).sort()).toEqual([
       'analytics-weu',
       'dev-local',
+      'jobs',
       'payments-eu1',
       'payments-eu1',
       'payments-eu1',
+      'web',
     ]);
     // Applying the same revision again changes nothing of ours, although Cluster API's webhooks defaulted
     // fields, its topology controller wrote spec fields of its own and its status writes keep coming.
