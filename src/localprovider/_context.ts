@@ -51,12 +51,13 @@ export async function patchObject(ctx: ProviderContext, kind: LocalKind, object:
   });
 }
 
-/** Adds our finalizer (guarded by resourceVersion, so a concurrent change is not lost). */
-export async function addFinalizer(ctx: ProviderContext, kind: LocalKind, object: Obj): Promise<void> {
-  if (object.metadata.finalizers?.includes(FINALIZER)) return;
+/** Adds our finalizer (guarded by resourceVersion, so a concurrent change is not lost); true when it patched. */
+export async function addFinalizer(ctx: ProviderContext, kind: LocalKind, object: Obj): Promise<boolean> {
+  if (object.metadata.finalizers?.includes(FINALIZER)) return false;
   await patchObject(ctx, kind, object, {
     metadata: { finalizers: [...(object.metadata.finalizers ?? []), FINALIZER], resourceVersion: object.metadata.resourceVersion },
   });
+  return true;
 }
 
 /** Removes our finalizer; an object already gone is fine. */

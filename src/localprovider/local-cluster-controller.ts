@@ -39,10 +39,13 @@ export async function reconcileLocalCluster(ctx: ProviderContext, key: string): 
     await writeStatus(ctx, object, [{ type: 'Paused', status: 'True', reason: 'Paused', message: 'the Cluster or this object is paused' }]);
     return;
   }
-  await addFinalizer(ctx, 'LocalCluster', object);
+  // A finalizer just added changed the object: take the next step on the copy the watch brings.
+  if (await addFinalizer(ctx, 'LocalCluster', object)) return;
   if (!object.spec?.controlPlaneEndpoint?.port) {
-    const port = await freePort(ctx);
-    await patchObject(ctx, 'LocalCluster', object, { spec: { controlPlaneEndpoint: { host: LOCAL_HOST, port } } });
+    // Guarded by the resourceVersion read: a reconcile of a stale copy (the watch has not brought the
+    // endpoint yet) must not assign a second port after the control plane started on the first.
+    const port = await reassignEndpoint(ctx, object);
+    if (port === undefined) return { requeueAfterMs: 200 };
     ctx.logger.info({ localCluster: key, port }, 'assigned the control-plane endpoint');
     return; // the watch brings the object back with its endpoint
   }
@@ -77,10 +80,21 @@ async function kubeconfigExists(ctx: ProviderContext, namespace: string, cluster
   }
 }
 
-/** Gives a LocalCluster that is not provisioned yet a new free port; returns it. */
-export async function reassignEndpoint(ctx: ProviderContext, object: LocalCluster): Promise<number> {
+/**
+ * Gives a LocalCluster that is not provisioned yet a new free port, only if it is still the version
+ * read (optimistic concurrency); returns the port, or undefined when the object changed meanwhile.
+ */
+export async function reassignEndpoint(ctx: ProviderContext, object: LocalCluster): Promise<number | undefined> {
   const port = await freePort(ctx);
-  await patchObject(ctx, 'LocalCluster', object, { spec: { controlPlaneEndpoint: { host: LOCAL_HOST, port } } });
+  try {
+    await patchObject(ctx, 'LocalCluster', object, {
+      metadata: { resourceVersion: object.metadata.resourceVersion },
+      spec: { controlPlaneEndpoint: { host: LOCAL_HOST, port } },
+    });
+  } catch (error) {
+    if (error instanceof KubeError && error.status === 409) return undefined;
+    throw error;
+  }
   return port;
 }
 

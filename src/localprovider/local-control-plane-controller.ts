@@ -83,8 +83,8 @@ export async function reconcileLocalControlPlane(ctx: ProviderContext, key: stri
     const local = infra ? ctx.localClusters.get(infra) : undefined;
     if (local && !cluster.spec?.controlPlaneEndpoint?.port && /a port was taken/.test(error instanceof Error ? error.message : '')) {
       const moved = await reassignEndpoint(ctx, local);
-      ctx.logger.warn({ localControlPlane: key, from: port, to: moved }, 'the endpoint port was taken by another process; moved the endpoint');
-      return;
+      if (moved !== undefined) ctx.logger.warn({ localControlPlane: key, from: port, to: moved }, 'the endpoint port was taken by another process; moved the endpoint');
+      return { requeueAfterMs: 500 };
     }
     throw error;
   }

@@ -47,7 +47,7 @@ describe('the synthesized example fleet on a real API server', () => {
       }
     }
     expect(refused).toEqual([]);
-    expect(all.filter((o) => o.kind === 'Cluster').length).toBe(4);
+    expect(all.filter((o) => o.kind === 'Cluster').length).toBe(6);
   });
 
   it('refuses a Cluster whose topology is invalid, with the API server\'s own message', async () => {

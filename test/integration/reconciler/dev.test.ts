@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,12 @@ describe('npm start / clusterops dev', () => {
           .catch(() => ({ body: { items: [] as Listed[] } }));
         items = res.body.items;
         if (items.length === 6 && !listedAt) listedAt = Date.now() - t0;
-        if (Date.now() - t1 > 600_000) throw new Error(`not Ready within 600 s (listed: ${names().join(', ')}; ready: ${ready().join(', ')}):\n${err.slice(-3000)}`);
+        if (Date.now() - t1 > 600_000) {
+          const local = items.filter((i) => i.metadata.namespace === 'dev').map((i) => `${i.metadata.name}: ${JSON.stringify(i.status)}`);
+          const providerLog = path.join(stateDir, 'management', 'logs', 'local-provider.log');
+          const tail = existsSync(providerLog) ? readFileSync(providerLog, 'utf8').split('\n').slice(-40).join('\n') : '(no provider log)';
+          throw new Error(`not Ready within 600 s (listed: ${names().join(', ')}; ready: ${ready().join(', ')}):\n${local.join('\n')}\n${tail}\n${err.slice(-3000)}`);
+        }
       }
     } finally {
       api.close();
