@@ -1,4 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
+import { ResourceManager } from '../../src/apply/resource-manager.js';
+import { workloadClusterCrd } from '../../src/charts/workload-cluster-crd.js';
 import { KubeClient, KubeError } from '../../src/kube/client.js';
 import { Discovery, resourcePath } from '../../src/kube/discovery.js';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
@@ -14,6 +16,8 @@ import { synthFleet } from '../../src/synth/synth.js';
 describe('the synthesized example fleet on a real API server', () => {
   async function setup() {
     const api = await KubeClient.fromKubeConfig(loadKubeconfig({ path: inject('kubeconfig') }));
+    // The WorkloadCluster CRD, as the reconciler and `clusterops apply` install it before the first set.
+    await new ResourceManager(api, { prerequisiteCrds: [workloadClusterCrd()] }).installPrerequisites();
     const discovery = new Discovery(api);
     const { fleet, problems } = await loadFleet('clusters');
     expect(problems).toEqual([]);
