@@ -121,3 +121,15 @@ export function splitKey(key: string): { namespace: string; name: string } {
   const slash = key.indexOf('/');
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
+
+/** The LocalCluster a Cluster refers to, as a queue key. */
+export function localClusterOf(cluster: Cluster): string | undefined {
+  const ref = cluster.spec?.infrastructureRef;
+  return ref?.kind === 'LocalCluster' ? keyOf(cluster.metadata.namespace, ref.name) : undefined;
+}
+
+/** The LocalControlPlane a Cluster refers to, as a queue key. */
+export function localControlPlaneOf(cluster: Cluster): string | undefined {
+  const ref = cluster.spec?.controlPlaneRef;
+  return ref?.kind === 'LocalControlPlane' ? keyOf(cluster.metadata.namespace, ref.name) : undefined;
+}

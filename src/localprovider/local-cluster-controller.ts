@@ -7,8 +7,7 @@
  */
 import { pickFreePorts } from '../controlplane/index.js';
 import { KubeError } from '../kube/client.js';
-import { kubeconfigSecretName } from '../kube/workload-access.js';
-import { capiOwner, corePath, isPaused, keyOf, splitKey, type Cluster, type LocalCluster } from './_objects.js';
+import { capiOwner, isPaused, keyOf, localControlPlaneOf, splitKey, type LocalCluster } from './_objects.js';
 import { addFinalizer, patchObject, patchStatus, removeFinalizer, type ProviderContext } from './_context.js';
 import { setConditions, type ConditionInput } from './conditions.js';
 import type { ReconcileResult } from './work-queue.js';
@@ -44,19 +43,22 @@ export async function reconcileLocalCluster(ctx: ProviderContext, key: string): 
   if (!object.spec?.controlPlaneEndpoint?.port) {
     // Guarded by the resourceVersion read: a reconcile of a stale copy (the watch has not brought the
     // endpoint yet) must not assign a second port after the control plane started on the first.
-    const port = await reassignEndpoint(ctx, object);
+    const port = await assignEndpoint(ctx, object);
     if (port === undefined) return { requeueAfterMs: 200 };
     ctx.logger.info({ localCluster: key, port }, 'assigned the control-plane endpoint');
     return; // the watch brings the object back with its endpoint
   }
-  // Provisioned once the control plane answers there and its kubeconfig Secret exists (the local
-  // control plane starts on this endpoint without waiting for the Cluster to copy it). Cluster API
-  // connects to a cluster as soon as its infrastructure is provisioned, and waits 30 s after a
-  // failed attempt; reporting provisioned earlier would cost that wait on every new cluster.
+  // Provisioned once the control plane on this endpoint is initialized, which its LocalControlPlane
+  // reports after writing `<cluster>-kubeconfig` (it starts on this endpoint without waiting for the
+  // Cluster to copy it; its status changes bring this object back). Cluster API connects to a
+  // cluster as soon as its infrastructure is provisioned, and waits 30 s after a failed attempt;
+  // reporting provisioned earlier would cost that wait on every new cluster.
   const endpoint = `${LOCAL_HOST}:${object.spec.controlPlaneEndpoint.port}`;
-  if (object.status?.initialization?.provisioned !== true && !(await kubeconfigExists(ctx, namespace, owner.name))) {
+  const controlPlane = localControlPlaneOf(cluster);
+  const initialized = controlPlane !== undefined && ctx.localControlPlanes.get(controlPlane)?.status?.initialization?.controlPlaneInitialized === true;
+  if (object.status?.initialization?.provisioned !== true && !initialized) {
     await writeStatus(ctx, object, [{ type: 'Ready', status: 'False', reason: 'WaitingForControlPlane', message: `endpoint ${endpoint}: waiting for its control plane to start` }]);
-    return { requeueAfterMs: 500 };
+    return;
   }
   await writeStatus(
     ctx,
@@ -69,22 +71,11 @@ export async function reconcileLocalCluster(ctx: ProviderContext, key: string): 
   );
 }
 
-/** Whether the Secret `<cluster>-kubeconfig` that the local control plane writes exists. */
-async function kubeconfigExists(ctx: ProviderContext, namespace: string, cluster: string): Promise<boolean> {
-  try {
-    await ctx.api.request({ verb: 'get', method: 'GET', path: corePath('secrets', namespace, kubeconfigSecretName(cluster)) });
-    return true;
-  } catch (error) {
-    if (error instanceof KubeError && error.status === 404) return false;
-    throw error;
-  }
-}
-
 /**
- * Gives a LocalCluster that is not provisioned yet a new free port, only if it is still the version
- * read (optimistic concurrency); returns the port, or undefined when the object changed meanwhile.
+ * Gives a LocalCluster a free port, only if it is still the version read (optimistic concurrency);
+ * returns the port, or undefined when the object changed meanwhile.
  */
-export async function reassignEndpoint(ctx: ProviderContext, object: LocalCluster): Promise<number | undefined> {
+async function assignEndpoint(ctx: ProviderContext, object: LocalCluster): Promise<number | undefined> {
   const port = await freePort(ctx);
   try {
     await patchObject(ctx, 'LocalCluster', object, {
@@ -116,8 +107,3 @@ async function writeStatus(ctx: ProviderContext, object: LocalCluster, condition
   await patchStatus(ctx, 'LocalCluster', object, status);
 }
 
-/** The LocalCluster a Cluster refers to, as a queue key. */
-export function localClusterOf(cluster: Cluster): string | undefined {
-  const ref = cluster.spec?.infrastructureRef;
-  return ref?.kind === 'LocalCluster' ? keyOf(cluster.metadata.namespace, ref.name) : undefined;
-}

@@ -17,8 +17,8 @@ import {
   corePath,
   isPaused,
   keyOf,
+  localClusterOf,
   splitKey,
-  type Cluster,
   type LocalControlPlane,
   type OwnerReference,
 } from './_objects.js';
@@ -26,7 +26,6 @@ import { addFinalizer, patchStatus, removeFinalizer, type ProviderContext } from
 import { setConditions, type ConditionInput } from './conditions.js';
 import { controlPlaneStatusFor, versionProblem, type ControlPlaneFacts } from './control-plane-conditions.js';
 import { CLUSTER_SECRET_TYPE, lookupOrGenerateIdentity } from './identity-secrets.js';
-import { localClusterOf, reassignEndpoint } from './local-cluster-controller.js';
 import { IdentityMismatchError } from './workload-control-planes.js';
 import type { ReconcileResult } from './work-queue.js';
 
@@ -77,14 +76,6 @@ export async function reconcileLocalControlPlane(ctx: ProviderContext, key: stri
     if (error instanceof IdentityMismatchError) {
       await writeStatus(ctx, object, clusterName, { ...base, phase: 'IdentityMismatch', detail: error.message });
       return { requeueAfterMs: 30_000 };
-    }
-    // Another process took the endpoint's port between its pick and this start. Before Cluster API
-    // copied the endpoint (the LocalCluster is not provisioned yet) it may still change: pick another.
-    const local = infra ? ctx.localClusters.get(infra) : undefined;
-    if (local && !cluster.spec?.controlPlaneEndpoint?.port && /a port was taken/.test(error instanceof Error ? error.message : '')) {
-      const moved = await reassignEndpoint(ctx, local);
-      if (moved !== undefined) ctx.logger.warn({ localControlPlane: key, from: port, to: moved }, 'the endpoint port was taken by another process; moved the endpoint');
-      return { requeueAfterMs: 500 };
     }
     throw error;
   }
@@ -160,8 +151,3 @@ async function writeStatus(ctx: ProviderContext, object: LocalControlPlane, clus
   await patchStatus(ctx, 'LocalControlPlane', object, status);
 }
 
-/** The LocalControlPlane a Cluster refers to, as a queue key. */
-export function localControlPlaneOf(cluster: Cluster): string | undefined {
-  const ref = cluster.spec?.controlPlaneRef;
-  return ref?.kind === 'LocalControlPlane' ? keyOf(cluster.metadata.namespace, ref.name) : undefined;
-}
