@@ -8,7 +8,12 @@ export const ExitCode = {
   usage: 2,
   /** For `ci`: every check that ran passed, but at least one could not run (no kubeconfig, no Pulumi engine, no base revision). */
   incomplete: 3,
+  /** For the verbs on one cluster (`kubeconfig`, `get`, `describe`, …): it does not exist (yet). */
+  notFound: 3,
 } as const;
 
 /** A mistake in how a command was called; printed as `error: …` and exits 2. */
 export class UsageError extends Error {}
+
+/** What a command was asked about does not exist; printed as `error: …` and exits 3. */
+export class NotFoundError extends Error {}

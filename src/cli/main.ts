@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Help } from 'commander';
 import { FleetDirError } from '../spec/fleet-files.js';
 import { COMMANDS, type CommandName } from './command-table.js';
-import { ExitCode, UsageError } from './exit-codes.js';
+import { ExitCode, NotFoundError, UsageError } from './exit-codes.js';
 
 /** What a command needs from the process, passed in so commands can be run in tests. */
 export interface CommandContext {
@@ -109,6 +109,10 @@ export async function main(argv: string[], io: Pick<CommandContext, 'stdout' | '
     if (err instanceof UsageError || err instanceof FleetDirError) {
       io.stderr.write(`error: ${err.message}\n`);
       return ExitCode.usage;
+    }
+    if (err instanceof NotFoundError) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return ExitCode.notFound;
     }
     const message = err instanceof Error ? err.message : String(err);
     io.stderr.write(`error: ${message}\n`);

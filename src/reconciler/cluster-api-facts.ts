@@ -4,12 +4,7 @@
  * workers. A pure function of the object, so the status table can be tested without an API server.
  */
 
-/** Replica counters as Cluster API's v1beta2 Cluster status aggregates them. */
-export interface ReplicaCounts {
-  desired?: number;
-  ready?: number;
-  available?: number;
-}
+import type { Replicas } from './status.js';
 
 /** The facts the status table reads. */
 export interface ClusterApiFacts {
@@ -19,8 +14,8 @@ export interface ClusterApiFacts {
   available?: { status: 'True' | 'False' | 'Unknown'; reason?: string; message?: string };
   /** `spec.topology.version`. */
   version?: string;
-  controlPlane?: ReplicaCounts;
-  workers?: ReplicaCounts;
+  controlPlane?: Replicas;
+  workers?: Replicas;
   deleting: boolean;
 }
 
@@ -43,8 +38,12 @@ export interface ClusterObject {
   };
 }
 
-const counts = (c: { desiredReplicas?: number; readyReplicas?: number; availableReplicas?: number } | undefined): ReplicaCounts | undefined =>
-  c && { desired: c.desiredReplicas, ready: c.readyReplicas, available: c.availableReplicas };
+/** Cluster API's replica counters as status reports them, without the ones it has not set. */
+function counts(c: { desiredReplicas?: number; readyReplicas?: number; availableReplicas?: number } | undefined): Replicas | undefined {
+  if (!c) return undefined;
+  const all = { desired: c.desiredReplicas, ready: c.readyReplicas, available: c.availableReplicas };
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
+}
 
 /** Reads the facts of one Cluster object. */
 export function clusterApiFacts(cluster: ClusterObject): ClusterApiFacts {

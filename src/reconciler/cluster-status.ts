@@ -4,8 +4,8 @@
  * Unit-tested without an API server; the reconciler only gathers the facts and writes the result.
  */
 import type { Action } from '../model/outcome.js';
-import type { ClusterApiFacts, ReplicaCounts } from './cluster-api-facts.js';
-import type { ConditionInput, Phase, WorkloadClusterStatus } from './status.js';
+import type { ClusterApiFacts } from './cluster-api-facts.js';
+import type { ConditionInput, Phase, Replicas, WorkloadClusterStatus } from './status.js';
 
 /** What the reconciler knows about one ManifestSet of a cluster. */
 export interface SetFacts {
@@ -78,7 +78,7 @@ const ADDONS_READY: Rule[] = [
   },
 ];
 
-const replicas = (r: ReplicaCounts | undefined) => `${r?.ready ?? 0}/${r?.desired ?? 0}`;
+const replicas = (r: Replicas | undefined) => `${r?.ready ?? 0}/${r?.desired ?? 0}`;
 
 /**
  * ClusterAvailable: Cluster API's own verdict on the cluster (the v1beta2 Available condition of its
@@ -173,8 +173,8 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
           cluster: {
             ...(capi.phase ? { phase: capi.phase } : {}),
             ...(capi.version ? { version: capi.version } : {}),
-            ...(capi.controlPlane ? { controlPlane: counted(capi.controlPlane) } : {}),
-            ...(capi.workers ? { workers: counted(capi.workers) } : {}),
+            ...(capi.controlPlane ? { controlPlane: capi.controlPlane } : {}),
+            ...(capi.workers ? { workers: capi.workers } : {}),
           },
         }
       : {}),
@@ -187,11 +187,6 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
       addonsReady,
     ],
   };
-}
-
-/** Replica counters without the absent ones. */
-function counted(r: ReplicaCounts): { desired?: number; ready?: number; available?: number } {
-  return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
 }
 
 /** The status of a cluster whose declaration is gone while its objects are kept (deletion protection, or what a kept object stands on). */

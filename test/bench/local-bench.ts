@@ -18,7 +18,8 @@ import { ClusterApiRuntime, localProviderController } from '../../src/controlpla
 import { ControlPlane } from '../../src/controlplane/control-plane.js';
 import { stopControlPlane } from '../../src/controlplane/control-plane-stop.js';
 import { installClusterApiCrds } from '../../src/controlplane/crds.js';
-import { KubeClient, KubeError } from '../../src/kube/client.js';
+import { getObject } from '../integration/apply/_helpers.js';
+import { KubeClient } from '../../src/kube/client.js';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
 import { GitSource } from '../../src/reconciler/git-source.js';
 import { silentLogger } from '../../src/reconciler/logger.js';
@@ -35,14 +36,6 @@ type Obj = Record<string, any>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function get(client: KubeClient, p: string): Promise<Obj | undefined> {
-  try {
-    return (await client.request<Obj>({ verb: 'get', method: 'GET', path: p })).body;
-  } catch (error) {
-    if (error instanceof KubeError && error.status === 404) return undefined;
-    throw error;
-  }
-}
 
 /** Milliseconds from `since` until `check` holds (polled every 100 ms). */
 async function until(since: number, what: string, check: () => Promise<boolean>, timeoutMs = 600_000): Promise<number> {
@@ -133,9 +126,9 @@ export async function runLocalBench(): Promise<void> {
       const t0 = Date.now();
       reconciler.requestFetch(); // what a verified push to /hooks/git does
       const secret = `/api/v1/namespaces/${STAGE}/secrets/${name}-kubeconfig`;
-      kubeconfigMs.push(await until(t0, `${name}-kubeconfig`, async () => (await get(client, secret)) !== undefined));
-      availableMs.push(await until(t0, `${name} Available`, async () => conditionTrue(await get(client, `/apis/cluster.x-k8s.io/v1beta2/namespaces/${STAGE}/clusters/${name}`), 'Available')));
-      readyMs.push(await until(t0, `${name} Ready`, async () => conditionTrue(await get(client, `/apis/clusterops.io/v1alpha1/namespaces/${STAGE}/workloadclusters/${name}`), 'Ready')));
+      kubeconfigMs.push(await until(t0, `${name}-kubeconfig`, async () => (await getObject(client, secret)) !== undefined));
+      availableMs.push(await until(t0, `${name} Available`, async () => conditionTrue(await getObject(client, `/apis/cluster.x-k8s.io/v1beta2/namespaces/${STAGE}/clusters/${name}`), 'Available')));
+      readyMs.push(await until(t0, `${name} Ready`, async () => conditionTrue(await getObject(client, `/apis/clusterops.io/v1alpha1/namespaces/${STAGE}/workloadclusters/${name}`), 'Ready')));
       rss = rssMiB(path.join(localDir, STAGE, name));
     }
     const k = spread(kubeconfigMs);

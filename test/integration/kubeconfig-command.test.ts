@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureCrds } from '../../src/apply/crd-established.js';
 import { workloadClusterCrd, WORKLOAD_CLUSTER_API_VERSION } from '../../src/charts/workload-cluster-crd.js';
-import { kubeconfigCommand, NOT_FOUND_EXIT } from '../../src/cli/commands/kubeconfig.js';
+import { kubeconfigCommand } from '../../src/cli/commands/kubeconfig.js';
+import { ExitCode } from '../../src/cli/exit-codes.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { Discovery } from '../../src/kube/discovery.js';
 import { loadKubeconfig } from '../../src/kube/kubeconfig.js';
-import { runCommand } from '../_run-command.js';
+import { runCommand, runMain } from '../_run-command.js';
 
 const suffix = Date.now().toString(36);
 const stages = [`kc-a-${suffix}`, `kc-b-${suffix}`];
@@ -14,7 +15,7 @@ const stages = [`kc-a-${suffix}`, `kc-b-${suffix}`];
 describe('clusterops kubeconfig', () => {
   let api: KubeClient;
   const kubeconfig = inject('kubeconfig');
-  const run = (...args: string[]) => runCommand(kubeconfigCommand, [...args, '--kubeconfig', kubeconfig]);
+  const run = (...args: string[]) => runMain(['kubeconfig', ...args, '--kubeconfig', kubeconfig]);
 
   beforeAll(async () => {
     api = await KubeClient.fromKubeConfig(loadKubeconfig({ path: kubeconfig }));
@@ -59,14 +60,14 @@ describe('clusterops kubeconfig', () => {
 
   it('finds the stage itself when one stage has the cluster, and says when its control plane has no kubeconfig yet', async () => {
     const result = await run('solo');
-    expect(result.code).toBe(NOT_FOUND_EXIT);
+    expect(result.code).toBe(ExitCode.notFound);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`error: ${stages[0]}/solo has no kubeconfig yet (Secret ${stages[0]}/solo-kubeconfig): its control plane is not initialized\n`);
   });
 
   it('exits 3 for a cluster that no stage has', async () => {
     const result = await run(`missing-${suffix}`);
-    expect(result.code).toBe(NOT_FOUND_EXIT);
+    expect(result.code).toBe(ExitCode.notFound);
     expect(result.stderr).toMatch(/no workload cluster named missing-/);
   });
 });

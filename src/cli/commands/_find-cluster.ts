@@ -1,13 +1,8 @@
 import { WORKLOAD_CLUSTER_API_VERSION, WORKLOAD_CLUSTER_PLURAL } from '../../charts/workload-cluster-crd.js';
 import type { KubeClient } from '../../kube/client.js';
-import { UsageError } from '../exit-codes.js';
+import { NotFoundError, UsageError } from '../exit-codes.js';
 import type { ListedCluster } from './_cluster-table.js';
 
-/** Exit code of the verbs when the named cluster does not exist. */
-export const NOT_FOUND_EXIT = 3;
-
-/** A named cluster that is not in the management cluster (exit NOT_FOUND_EXIT). */
-export class ClusterNotFound extends Error {}
 
 /** The path of one WorkloadCluster. */
 export function workloadClusterPath(stage: string, name: string): string {
@@ -16,12 +11,12 @@ export function workloadClusterPath(stage: string, name: string): string {
 
 /**
  * The WorkloadCluster `name`, in `stage` or, without one, in the one stage that has it: a usage
- * error when several stages do (say which with --stage), ClusterNotFound when none does.
+ * error when several stages do (say which with --stage), NotFoundError (exit 3) when none does.
  */
 export async function findCluster(client: KubeClient, name: string, stage?: string): Promise<ListedCluster> {
   const path = `/apis/${WORKLOAD_CLUSTER_API_VERSION}${stage ? `/namespaces/${encodeURIComponent(stage)}` : ''}/${WORKLOAD_CLUSTER_PLURAL}`;
   const { body } = await client.request<{ items: ListedCluster[] }>({ verb: 'list', method: 'GET', path, query: { fieldSelector: `metadata.name=${name}` } });
-  if (body.items.length === 0) throw new ClusterNotFound(`no workload cluster named ${name}${stage ? ` in stage ${stage}` : ' in any stage'}`);
+  if (body.items.length === 0) throw new NotFoundError(`no workload cluster named ${name}${stage ? ` in stage ${stage}` : ' in any stage'}`);
   if (body.items.length > 1) {
     throw new UsageError(`${name} exists in the stages ${body.items.map((i) => i.metadata.namespace).sort().join(', ')}; say which with --stage`);
   }

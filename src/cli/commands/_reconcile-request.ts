@@ -3,7 +3,7 @@ import type { KubeClient } from '../../kube/client.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import type { ListedCluster } from './_cluster-table.js';
-import { ClusterNotFound, findCluster, NOT_FOUND_EXIT, workloadClusterPath } from './_find-cluster.js';
+import { findCluster, workloadClusterPath } from './_find-cluster.js';
 
 /** What `clusterops reconcile cluster NAME` needs. */
 export interface ReconcileRequest {
@@ -21,15 +21,7 @@ type Live = ListedCluster & { status?: ListedCluster['status'] & { lastHandledRe
  * reconciler fetches the source first, then applies the cluster's two sets.
  */
 export async function requestReconcile(ctx: CommandContext, client: KubeClient, request: ReconcileRequest): Promise<void> {
-  let found: ListedCluster;
-  try {
-    found = await findCluster(client, request.cluster, request.stage);
-  } catch (error) {
-    if (!(error instanceof ClusterNotFound)) throw error;
-    ctx.stderr.write(`error: ${error.message}\n`);
-    return ctx.exit(NOT_FOUND_EXIT);
-  }
-  const stage = found.metadata.namespace;
+  const stage = (await findCluster(client, request.cluster, request.stage)).metadata.namespace;
   const path = workloadClusterPath(stage, request.cluster);
   const requestedAt = new Date().toISOString();
   await client.request({

@@ -6,7 +6,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { processContext } from '../process-context.js';
 import { describeTree, type ClusterDescription, type Described } from './_describe-tree.js';
-import { ClusterNotFound, findCluster, NOT_FOUND_EXIT, requireClusterResource } from './_find-cluster.js';
+import { findCluster, requireClusterResource } from './_find-cluster.js';
 import { managementClient } from './_management-client.js';
 import type { ListedEvent } from './events.js';
 
@@ -92,15 +92,7 @@ export function describeCommand(ctx: CommandContext = processContext): Command {
       requireClusterResource(resource);
       const client = await managementClient(opts, { maxRetries: 2 });
       try {
-        let found;
-        try {
-          found = (await findCluster(client, name, opts.stage)) as Described;
-        } catch (error) {
-          if (!(error instanceof ClusterNotFound)) throw error;
-          ctx.stderr.write(`error: ${error.message}\n`);
-          return ctx.exit(NOT_FOUND_EXIT);
-        }
-        const description = await describeCluster(client, found);
+        const description = await describeCluster(client, (await findCluster(client, name, opts.stage)) as Described);
         if (opts.output === 'json') ctx.stdout.write(`${JSON.stringify(description, null, 2)}\n`);
         else if (opts.output === 'yaml') ctx.stdout.write(stringify(description));
         else ctx.stdout.write(describeTree(description, Date.now()));

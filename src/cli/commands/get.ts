@@ -4,11 +4,11 @@ import { WORKLOAD_CLUSTER_API_VERSION, WORKLOAD_CLUSTER_PLURAL } from '../../cha
 import { KubeError } from '../../kube/client.js';
 import { Informer, type WatchedObject } from '../../kube/watch.js';
 import { COMMANDS } from '../command-table.js';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { ExitCode, NotFoundError, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { processContext } from '../process-context.js';
 import { clusterRows, HEADERS, renderTable, type ListedCluster } from './_cluster-table.js';
-import { CLUSTER_RESOURCES, NOT_FOUND_EXIT } from './_find-cluster.js';
+import { CLUSTER_RESOURCES } from './_find-cluster.js';
 import { managementClient } from './_management-client.js';
 
 
@@ -52,10 +52,7 @@ export function getCommand(ctx: CommandContext = processContext): Command {
           }
           throw error;
         }
-        if (name !== undefined && items.length === 0) {
-          ctx.stderr.write(`error: no workload cluster named ${name}${opts.stage ? ` in stage ${opts.stage}` : ''}\n`);
-          return ctx.exit(NOT_FOUND_EXIT);
-        }
+        if (name !== undefined && items.length === 0) throw new NotFoundError(`no workload cluster named ${name}${opts.stage ? ` in stage ${opts.stage}` : ' in any stage'}`);
         const wide = opts.output === 'wide';
         if (opts.output === 'json' || opts.output === 'yaml') {
           const list = { apiVersion: 'v1', kind: 'List', items, metadata: {} };

@@ -2,14 +2,12 @@ import { Command } from 'commander';
 import { KubeError, type KubeClient } from '../../kube/client.js';
 import { KUBECONFIG_SECRET_KEY, kubeconfigSecretName } from '../../kube/workload-access.js';
 import { COMMANDS } from '../command-table.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode, NotFoundError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { processContext } from '../process-context.js';
-import { ClusterNotFound, findCluster, NOT_FOUND_EXIT } from './_find-cluster.js';
+import { findCluster } from './_find-cluster.js';
 import { managementClient } from './_management-client.js';
 
-/** Exit code when the cluster, or its kubeconfig, does not exist (yet). */
-export { NOT_FOUND_EXIT };
 
 interface Options {
   stage?: string;
@@ -32,18 +30,10 @@ export function kubeconfigCommand(ctx: CommandContext = processContext): Command
     .action(async (cluster: string, opts: Options) => {
       const client = await managementClient(opts, { maxRetries: 2 });
       try {
-        let stage: string;
-        try {
-          stage = (await findCluster(client, cluster, opts.stage)).metadata.namespace;
-        } catch (error) {
-          if (!(error instanceof ClusterNotFound)) throw error;
-          ctx.stderr.write(`error: ${error.message}\n`);
-          return ctx.exit(NOT_FOUND_EXIT);
-        }
+        const stage = (await findCluster(client, cluster, opts.stage)).metadata.namespace;
         const text = await kubeconfigOf(client, stage, cluster);
         if (text === undefined) {
-          ctx.stderr.write(`error: ${stage}/${cluster} has no kubeconfig yet (Secret ${stage}/${kubeconfigSecretName(cluster)}): its control plane is not initialized\n`);
-          return ctx.exit(NOT_FOUND_EXIT);
+          throw new NotFoundError(`${stage}/${cluster} has no kubeconfig yet (Secret ${stage}/${kubeconfigSecretName(cluster)}): its control plane is not initialized`);
         }
         ctx.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
         return ctx.exit(ExitCode.ok);

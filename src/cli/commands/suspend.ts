@@ -4,7 +4,7 @@ import { COMMANDS } from '../command-table.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { processContext } from '../process-context.js';
-import { ClusterNotFound, findCluster, NOT_FOUND_EXIT, requireClusterResource, workloadClusterPath } from './_find-cluster.js';
+import { findCluster, requireClusterResource, workloadClusterPath } from './_find-cluster.js';
 import { managementClient } from './_management-client.js';
 
 interface Options {
@@ -30,14 +30,7 @@ function toggleCommand(name: 'suspend' | 'resume', ctx: CommandContext): Command
       requireClusterResource(resource);
       const client = await managementClient(opts, { maxRetries: 2 });
       try {
-        let found;
-        try {
-          found = await findCluster(client, cluster, opts.stage);
-        } catch (error) {
-          if (!(error instanceof ClusterNotFound)) throw error;
-          ctx.stderr.write(`error: ${error.message}\n`);
-          return ctx.exit(NOT_FOUND_EXIT);
-        }
+        const found = await findCluster(client, cluster, opts.stage);
         const stage = found.metadata.namespace;
         await client.request({
           verb: 'patch',

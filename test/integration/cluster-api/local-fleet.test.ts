@@ -15,10 +15,11 @@ import { reconcileCommand } from '../../../src/cli/commands/reconcile.js';
 import { resumeCommand, suspendCommand } from '../../../src/cli/commands/suspend.js';
 import { kubeconfigCommand } from '../../../src/cli/commands/kubeconfig.js';
 import { localProviderController, readControllersState } from '../../../src/controlplane/cluster-api-runtime.js';
-import { KubeClient, KubeError } from '../../../src/kube/client.js';
+import { getObject } from '../apply/_helpers.js';
+import { KubeClient } from '../../../src/kube/client.js';
 import { Kubeconfig } from '../../../src/kube/kubeconfig.js';
 import type { Reconciler } from '../../../src/reconciler/reconciler.js';
-import { runCommand } from '../../_run-command.js';
+import { runCommand, runMain } from '../../_run-command.js';
 import { waitFor } from '../_wait-for.js';
 import { PROJECT_ROOT, projectRepo } from '../reconciler/_project-repo.js';
 import { testReconciler } from '../reconciler/_test-reconciler.js';
@@ -72,14 +73,6 @@ let localClusters: string;
 
 const condition = (o: Obj | undefined, type: string): Condition | undefined => o?.status?.conditions?.find((c: Condition) => c.type === type);
 
-async function get(client: KubeClient, p: string): Promise<Obj | undefined> {
-  try {
-    return (await client.request<Obj>({ verb: 'get', method: 'GET', path: p })).body;
-  } catch (error) {
-    if (error instanceof KubeError && error.status === 404) return undefined;
-    throw error;
-  }
-}
 
 const workloadClusterPath = (name: string) => `/apis/clusterops.io/v1alpha1/namespaces/${STAGE}/workloadclusters/${name}`;
 const clusterDir = (name: string) => path.join(localClusters, STAGE, name);
@@ -116,7 +109,7 @@ async function workloadClient(name: string): Promise<KubeClient> {
 async function readyAt(revision: string, nodes: number): Promise<Obj> {
   let wc: Obj | undefined;
   return waitFor(`${STAGE}/${CLUSTER} Ready at ${revision.slice(0, 7)} with ${nodes} nodes`, async () => {
-    wc = await get(plane.client, workloadClusterPath(CLUSTER));
+    wc = await getObject(plane.client, workloadClusterPath(CLUSTER));
     const ok = condition(wc, 'Ready')?.status === 'True' && wc?.status?.revision === revision && wc?.status?.cluster?.workers?.ready === nodes;
     return ok ? wc : undefined;
   }, 300_000).catch((error: Error) => {
@@ -171,7 +164,7 @@ describe('a local cluster under real Cluster API, from a commit', () => {
     expect(condition(wc, 'AddonsReady')).toMatchObject({ status: 'True', reason: 'Healthy' });
     expect(wc.status.phase).toBe('Ready');
     expect(wc.status.cluster).toMatchObject({ phase: 'Provisioned', version: 'v1.36.3', workers: { desired: 1, ready: 1 } });
-    const cluster = await get(plane.client, `/apis/cluster.x-k8s.io/v1beta2/namespaces/${STAGE}/clusters/${CLUSTER}`);
+    const cluster = await getObject(plane.client, `/apis/cluster.x-k8s.io/v1beta2/namespaces/${STAGE}/clusters/${CLUSTER}`);
     expect(condition(cluster, 'Available')?.status).toBe('True');
     expect(cluster?.spec.topology.classRef.name).toBe('clusterops-local');
 
@@ -189,9 +182,9 @@ describe('a local cluster under real Cluster API, from a commit', () => {
       expect(nodes.map((n) => n.metadata.name)).toEqual([machines.items[0].status.nodeRef.name]);
       expect(nodes[0].spec.providerID).toBe(machines.items[0].spec.providerID);
       // The add-ons, applied inside the workload cluster, not in the management cluster.
-      expect(await get(workload, '/apis/scheduling.k8s.io/v1/priorityclasses/platform-critical')).toBeDefined();
-      expect(await get(workload, '/api/v1/namespaces/shop')).toBeDefined();
-      expect(await get(plane.client, '/api/v1/namespaces/shop')).toBeUndefined();
+      expect(await getObject(workload, '/apis/scheduling.k8s.io/v1/priorityclasses/platform-critical')).toBeDefined();
+      expect(await getObject(workload, '/api/v1/namespaces/shop')).toBeDefined();
+      expect(await getObject(plane.client, '/api/v1/namespaces/shop')).toBeUndefined();
     } finally {
       workload.close();
     }
@@ -237,18 +230,18 @@ describe('a local cluster under real Cluster API, from a commit', () => {
 
     const suspended = await runCommand(suspendCommand, ['cluster', CLUSTER, ...kc]);
     expect(suspended).toMatchObject({ code: 0, stdout: `${STAGE}/${CLUSTER} suspended\n` });
-    await waitFor('Suspended', async () => (await get(plane.client, workloadClusterPath(CLUSTER)))?.status?.phase === 'Suspended');
+    await waitFor('Suspended', async () => (await getObject(plane.client, workloadClusterPath(CLUSTER)))?.status?.phase === 'Suspended');
     const resumed = await runCommand(resumeCommand, ['cluster', CLUSTER, ...kc]);
     expect(resumed).toMatchObject({ code: 0, stdout: `${STAGE}/${CLUSTER} resumed\n` });
-    await waitFor('Ready after resume', async () => condition(await get(plane.client, workloadClusterPath(CLUSTER)), 'Ready')?.status === 'True');
+    await waitFor('Ready after resume', async () => condition(await getObject(plane.client, workloadClusterPath(CLUSTER)), 'Ready')?.status === 'True');
 
     const asked = await runCommand(reconcileCommand, ['cluster', CLUSTER, ...kc, '--timeout', '5m']);
     expect(asked.code, asked.stderr).toBe(0);
     expect(asked.stdout).toMatch(new RegExp(`^✔ ${STAGE}/${CLUSTER} reconciled: revision [0-9a-f]{12}, phase Ready, Ready=True\n$`));
-    const acknowledged = await get(plane.client, workloadClusterPath(CLUSTER));
+    const acknowledged = await getObject(plane.client, workloadClusterPath(CLUSTER));
     expect(acknowledged?.status.lastHandledReconcileAt).toBe(acknowledged?.metadata.annotations['clusterops.io/reconcile-requested-at']);
 
-    const missing = await runCommand(describeCommand, ['cluster', 'nope', ...kc]);
+    const missing = await runMain(['describe', 'cluster', 'nope', ...kc]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toBe('error: no workload cluster named nope in any stage\n');
   });
@@ -272,7 +265,7 @@ describe('a local cluster under real Cluster API, from a commit', () => {
     }, 300_000);
     expect(back).not.toBe(apiserverPid);
     const wc = await waitFor('Ready again', async () => {
-      const live = await get(plane.client, workloadClusterPath(CLUSTER));
+      const live = await getObject(plane.client, workloadClusterPath(CLUSTER));
       return condition(live, 'Ready')?.status === 'True' ? live : undefined;
     }, 300_000);
     expect(wc.status.cluster.workers.ready).toBe(3);
@@ -304,14 +297,14 @@ describe('a local cluster under real Cluster API, from a commit', () => {
     repo.write(`clusters/${STAGE}/two.yaml`, clusterYaml('two', 1));
     repo.remove(`clusters/${STAGE}/${CLUSTER}.yaml`);
     const sha = repo.commit(`replace ${CLUSTER} by two`);
-    await waitFor('the Cluster gone', async () => (await get(plane.client, `/apis/cluster.x-k8s.io/v1beta2/namespaces/${STAGE}/clusters/${CLUSTER}`)) === undefined, 300_000);
+    await waitFor('the Cluster gone', async () => (await getObject(plane.client, `/apis/cluster.x-k8s.io/v1beta2/namespaces/${STAGE}/clusters/${CLUSTER}`)) === undefined, 300_000);
     await waitFor('no process of the cluster left', async () => processesOf(CLUSTER).length === 0);
     expect(existsSync(clusterDir(CLUSTER))).toBe(false);
-    expect(await get(plane.client, workloadClusterPath(CLUSTER))).toBeUndefined();
-    expect(await get(plane.client, `/api/v1/namespaces/${STAGE}/secrets/${CLUSTER}-kubeconfig`)).toBeUndefined();
+    expect(await getObject(plane.client, workloadClusterPath(CLUSTER))).toBeUndefined();
+    expect(await getObject(plane.client, `/api/v1/namespaces/${STAGE}/secrets/${CLUSTER}-kubeconfig`)).toBeUndefined();
     let last: Obj | undefined;
     const two = await waitFor('two Ready', async () => {
-      last = await get(plane.client, workloadClusterPath('two'));
+      last = await getObject(plane.client, workloadClusterPath('two'));
       return condition(last, 'Ready')?.status === 'True' && last?.status?.revision === sha ? last : undefined;
     }, 300_000).catch((error: Error) => {
       throw new Error(`${error.message}; its status: ${JSON.stringify(last?.status)}\n${providerLogTail()}`);
