@@ -7,7 +7,7 @@ import { waitForCrdsEstablished } from './crd-established.js';
 import { describeObjectError, ImmutableFieldError } from './errors.js';
 import { Inventory, type InventoryEntry } from './inventory.js';
 import { dryRunObject } from './manager-diff.js';
-import { checkMassPrune, pruneSet } from './manager-prune.js';
+import { checkMassPrune, pruneSet, type PruneOptions } from './manager-prune.js';
 import { displayRef } from './object-ref.js';
 import { protectionReason } from './prune-guards.js';
 import { isSubset, needsApply, planSet, planSets, type Plan, type PlannedObject } from './plan.js';
@@ -30,6 +30,8 @@ export interface ApplyOptions {
   allowMassPrune?: boolean;
   /** @default 0.5 */
   massPruneThreshold?: number;
+  /** Prune candidates to keep, by their live labels (see PruneOptions.retain). */
+  retain?: PruneOptions['retain'];
 }
 
 interface AppliedObject {

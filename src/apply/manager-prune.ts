@@ -19,16 +19,21 @@ export interface PruneOptions {
   allowMassPrune?: boolean;
   /** Largest share of the previous inventory one prune may delete. @default 0.5 */
   massPruneThreshold?: number;
+  /**
+   * Members to keep although the set no longer declares them, by their live labels: the reason
+   * when kept (reported as skipped; they stay in the inventory), undefined to prune as usual. The
+   * mass-prune share is then counted without them. @default none
+   */
+  retain?: (labels: Readonly<Record<string, string>>) => string | undefined;
 }
 
 /** Default share of an inventory a prune may delete without allowMassPrune. */
 export const MASS_PRUNE_THRESHOLD = 0.5;
 
 /** Throws MassPruneError when the plan would prune more than the allowed share of the previous inventory. */
-export function checkMassPrune(plan: Plan, options: Pick<PruneOptions, 'allowMassPrune' | 'massPruneThreshold'>): void {
+export function checkMassPrune(plan: Plan, options: Pick<PruneOptions, 'allowMassPrune' | 'massPruneThreshold'>, candidates = plan.pruneCandidates.length): void {
   const threshold = options.massPruneThreshold ?? MASS_PRUNE_THRESHOLD;
   const size = plan.inventory.entries.size;
-  const candidates = plan.pruneCandidates.length;
   if (!options.allowMassPrune && candidates > 0 && candidates > threshold * size) {
     throw new MassPruneError(plan.set.id, candidates, size, threshold);
   }
@@ -51,7 +56,8 @@ interface Candidate {
  */
 export async function pruneSet(rm: ResourceManager, plan: Plan, cs: ChangeSet, options: PruneOptions = {}): Promise<InventoryEntry[]> {
   const setId = plan.set.id;
-  checkMassPrune(plan, options);
+  // With retain, the share is known only once the labels are read (below).
+  if (!options.retain) checkMassPrune(plan, options);
   if (plan.pruneCandidates.length === 0) return [];
   const selector = `${PART_OF_LABEL}=${plan.inventory.id}`;
   const candidates: Candidate[] = plan.pruneCandidates.map((entry) => ({ entry }));
@@ -96,10 +102,18 @@ export async function pruneSet(rm: ResourceManager, plan: Plan, cs: ChangeSet, o
     );
     const present = candidates.filter((c) => c.info && c.live).map((c) => ({ ref: c.entry.ref, info: c.info!, live: c.live! }));
     kept = await keptCandidates({ api: rm.api, discovery: rm.discovery, concurrency: rm.concurrency }, present);
+    for (const c of present) {
+      const reason = kept.has(refKey(c.ref)) ? undefined : options.retain?.(c.live.labels);
+      if (reason) kept.set(refKey(c.ref), reason);
+    }
   } catch (error) {
     throw new PruneAbortedError(setId, error instanceof Error ? error.message : String(error));
   }
 
+  if (options.retain) {
+    const retained = candidates.filter((c) => c.live && kept.has(refKey(c.entry.ref))).length;
+    checkMassPrune(plan, options, plan.pruneCandidates.length - retained);
+  }
   const keep: InventoryEntry[] = [];
   const toDelete: Candidate[] = [];
   for (const c of candidates) {

@@ -98,6 +98,28 @@ export function workloadClusterCrd(): KubeObject {
                     phase: { type: 'string' },
                     revision: { type: 'string', description: 'The commit SHA last applied.' },
                     attemptedRevision: { type: 'string', description: 'The commit SHA last tried.' },
+                    waitingRevision: {
+                      type: 'string',
+                      description: 'A newer commit that is not applied to this cluster: it is suspended, or its declaration does not validate there.',
+                    },
+                    problems: {
+                      type: 'array',
+                      description: 'Why the declaration of this cluster (or of its stage) does not validate at waitingRevision, file:line each.',
+                      items: {
+                        type: 'object',
+                        required: ['file', 'line', 'message'],
+                        properties: { file: { type: 'string' }, line: { type: 'integer' }, column: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
+                      },
+                    },
+                    history: {
+                      type: 'array',
+                      description: 'The revisions applied to this cluster, newest first (at most 10).',
+                      items: {
+                        type: 'object',
+                        required: ['revision'],
+                        properties: { revision: { type: 'string' }, appliedAt: { type: 'string', format: 'date-time' } },
+                      },
+                    },
                     lastHandledReconcileAt: { type: 'string', description: 'The value of the reconcile-request annotation last handled.' },
                     observedGeneration: { type: 'integer' },
                     lastAppliedTime: { type: 'string', format: 'date-time' },

@@ -1,3 +1,4 @@
+import type { BlockedDeclaration } from './blocked-declaration.js';
 import type { ManifestSet } from './manifest-set.js';
 
 /**
@@ -10,9 +11,14 @@ export const MANIFEST_SETS_API_VERSION = 'clusterops.io/manifest-sets/v1';
 export interface ManifestSetsDocument {
   apiVersion: typeof MANIFEST_SETS_API_VERSION;
   sets: ManifestSet[];
+  /**
+   * The stages and clusters whose declarations do not validate, left out of `sets`: the reconciler
+   * keeps them as the last good revision applied them. Absent in documents of older revisions.
+   */
+  blocked?: BlockedDeclaration[];
 }
 
-/** The document for `sets`. */
-export function manifestSetsDocument(sets: ManifestSet[]): ManifestSetsDocument {
-  return { apiVersion: MANIFEST_SETS_API_VERSION, sets: sets.map(({ id, target, objects }) => ({ id, target, objects })) };
+/** The document for `sets`, and the declarations left out of them. */
+export function manifestSetsDocument(sets: ManifestSet[], blocked: BlockedDeclaration[] = []): ManifestSetsDocument {
+  return { apiVersion: MANIFEST_SETS_API_VERSION, sets: sets.map(({ id, target, objects }) => ({ id, target, objects })), ...(blocked.length ? { blocked } : {}) };
 }

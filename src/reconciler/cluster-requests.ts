@@ -11,17 +11,22 @@ import {
   WORKLOAD_CLUSTER_API_VERSION,
   WORKLOAD_CLUSTER_PLURAL,
 } from '../charts/workload-cluster-crd.js';
+import type { HistoryEntry } from './status.js';
 
 /** Live facts about a WorkloadCluster object the reconciler reads back. */
 interface LiveCluster {
   uid: string;
   suspended: boolean;
   requestedAt?: string;
+  /** What its status said, as written before (by this process or an earlier one). */
+  revision?: string;
+  history?: HistoryEntry[];
 }
 
 interface Item {
   metadata: { name: string; namespace: string; uid: string; annotations?: Record<string, string>; labels?: Record<string, string> };
   spec?: { suspend?: boolean };
+  status?: { revision?: string; history?: HistoryEntry[] };
 }
 
 const clusterKey = (stage: string, name: string) => `${stage}/${name}`;
@@ -65,7 +70,14 @@ export class ClusterRequests {
       }
       // A request not handled yet (also one found at start: the first pass applies everything).
       if (requestedAt !== undefined && requestedAt !== this.handled.get(key)) this.pending.set(key, requestedAt);
-      this.live.set(key, { namespace: item.metadata.namespace, uid: item.metadata.uid, suspended: item.spec?.suspend === true || annotations[SUSPEND_ANNOTATION] === 'true', requestedAt });
+      this.live.set(key, {
+        namespace: item.metadata.namespace,
+        uid: item.metadata.uid,
+        suspended: item.spec?.suspend === true || annotations[SUSPEND_ANNOTATION] === 'true',
+        requestedAt,
+        revision: typeof item.status?.revision === 'string' ? item.status.revision : undefined,
+        history: Array.isArray(item.status?.history) ? item.status.history.filter((h) => typeof h?.revision === 'string') : undefined,
+      });
     }
     for (const key of [...this.live.keys()]) if (!seen.has(key)) this.live.delete(key);
   }
@@ -98,6 +110,12 @@ export class ClusterRequests {
   /** The live WorkloadClusters of a stage, as last read. */
   clustersOf(stage: string): Array<{ namespace: string; name: string }> {
     return [...this.live.entries()].filter(([key]) => key.startsWith(`${stage}/`)).map(([key, c]) => ({ namespace: c.namespace, name: key.slice(stage.length + 1) }));
+  }
+
+  /** What the cluster's live status said of its revision and history when last read. */
+  reported(stage: string, cluster: string): { revision?: string; history?: HistoryEntry[] } {
+    const live = this.live.get(clusterKey(stage, cluster));
+    return { revision: live?.revision, history: live?.history };
   }
 
   /** The uid of the cluster's WorkloadCluster, when it was seen (Events attach to it). */

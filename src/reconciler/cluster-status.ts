@@ -5,7 +5,8 @@
  */
 import type { Action } from '../model/outcome.js';
 import type { ClusterApiFacts } from './cluster-api-facts.js';
-import type { ConditionInput, Phase, Replicas, WorkloadClusterStatus } from './status.js';
+import { formatProblem, type Problem } from '../spec/problem.js';
+import { HISTORY_LENGTH, type ConditionInput, type HistoryEntry, type Phase, type Replicas, type WorkloadClusterStatus } from './status.js';
 
 /** What the reconciler knows about one ManifestSet of a cluster. */
 export interface SetFacts {
@@ -42,16 +43,37 @@ export interface StatusFacts {
   clusterApi?: ClusterApiFacts | null;
   /** The reconcile request (annotation value) last handled. */
   handledReconcileAt?: string;
+  /** Its declaration (or its stage's) does not validate in goodRevision: its problems, and the revision it stays on. */
+  held?: { revision?: string; problems: Problem[] };
+  /** The revision reported applied to it before (what a suspended or held cluster stays on). */
+  lastRevision?: string;
+  /** Its history so far, newest first. */
+  history?: HistoryEntry[];
+  /** Now, for a new history entry (RFC 3339). */
+  now?: string;
 }
 
 type Rule = { when: (f: StatusFacts) => boolean; then: (f: StatusFacts) => Omit<ConditionInput, 'type'> };
 
 const rejectedMessage = (f: StatusFacts) => `revision ${f.rejected!.revision.slice(0, 12)} rejected: ${f.rejected!.error}`;
 
+/** The held cluster's first problem (file:line), how many more, and where it stays. */
+function heldMessage(f: StatusFacts): string {
+  const [first, ...rest] = f.held!.problems;
+  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
+  const stays = f.held!.revision ?? f.lastRevision;
+  const what = first ? formatProblem(first) : 'its declaration does not validate';
+  return `${what}${more}; revision ${f.goodRevision.slice(0, 12)} is not applied to this cluster, it stays ${stays ? `on revision ${stays.slice(0, 12)}` : 'as applied before'}`;
+}
+
+/** Longest list of problems written to status (the first ones; the logs have all). */
+const MAX_STATUS_PROBLEMS = 20;
+
 /** Synced: whether the newest revision's management objects of the cluster are applied. */
 const SYNCED: Rule[] = [
   { when: (f) => !!f.fetchError, then: (f) => ({ status: 'False', reason: 'FetchFailed', message: f.fetchError! }) },
   { when: (f) => !!f.rejected, then: (f) => ({ status: 'False', reason: 'RevisionRejected', message: rejectedMessage(f) }) },
+  { when: (f) => !!f.held, then: (f) => ({ status: 'False', reason: 'DeclarationInvalid', message: heldMessage(f) }) },
   { when: (f) => !!f.management?.lastError, then: (f) => ({ status: 'False', reason: 'ApplyFailed', message: f.management!.lastError! }) },
   { when: (f) => !f.management || f.management.inSync, then: (f) => ({ status: 'True', reason: 'Applied', message: `revision ${f.goodRevision} applied` }) },
   { when: () => true, then: () => ({ status: 'Unknown', reason: 'Progressing', message: 'not applied yet' }) },
@@ -142,10 +164,22 @@ function decide(type: ConditionInput['type'], rules: Rule[], f: StatusFacts): Co
 
 /** The status of one declared cluster. */
 export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
-  const errors = [f.fetchError, f.rejected ? rejectedMessage(f) : undefined, f.management?.lastError, f.addons?.lastError].filter((e): e is string => !!e);
+  const errors = [f.fetchError, f.rejected ? rejectedMessage(f) : undefined, f.held ? heldMessage(f) : undefined, f.management?.lastError, f.addons?.lastError].filter(
+    (e): e is string => !!e,
+  );
   const mgmtSynced = !f.management || f.management.inSync;
   const addonsApplied = !f.addons || (f.addons.inSync && !f.addons.waiting);
-  const revision = mgmtSynced && addonsApplied ? f.goodRevision : f.management?.appliedRevision;
+  // A held or suspended cluster stays on what was applied to it before, whatever its stage's set is at.
+  const revision = f.held
+    ? (f.held.revision ?? f.lastRevision)
+    : f.suspended && f.lastRevision
+      ? f.lastRevision
+      : mgmtSynced && addonsApplied
+        ? f.goodRevision
+        : f.management?.appliedRevision;
+  const waitingRevision = (f.held || f.suspended) && revision !== f.goodRevision ? f.goodRevision : undefined;
+  const history = f.history ?? [];
+  const newHistory = revision && history[0]?.revision !== revision ? [{ revision, ...(f.now ? { appliedAt: f.now } : {}) }, ...history].slice(0, HISTORY_LENGTH) : history;
   const synced = decide('Synced', SYNCED, f);
   const addonsReady = decide('AddonsReady', ADDONS_READY, f);
   const available = decide('ClusterAvailable', CLUSTER_AVAILABLE, f);
@@ -163,6 +197,15 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
     phase,
     ...(revision ? { revision } : {}),
     attemptedRevision: f.lastFetched ?? f.goodRevision,
+    ...(waitingRevision ? { waitingRevision } : {}),
+    ...(f.held
+      ? {
+          problems: f.held.problems
+            .slice(0, MAX_STATUS_PROBLEMS)
+            .map((p) => ({ file: p.file, line: p.line, column: p.column, ...(p.path ? { field: p.path } : {}), message: p.message })),
+        }
+      : {}),
+    ...(newHistory.length > 0 ? { history: newHistory } : {}),
     ...(f.handledReconcileAt ? { lastHandledReconcileAt: f.handledReconcileAt } : {}),
     ...(f.management?.appliedAt ? { lastAppliedTime: f.management.appliedAt } : {}),
     ...(errors.length > 0 ? { lastError: errors.join('\n') } : {}),

@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Action, ChangeSet } from '../apply/change-set.js';
 
 /** Where a reconcile failed, the `phase` label of the failure counter. */
-export const FAILURE_PHASES = ['fetch', 'synth', 'apply', 'prune', 'status', 'addons'] as const;
+export const FAILURE_PHASES = ['fetch', 'synth', 'declaration', 'apply', 'prune', 'status', 'addons'] as const;
 export type FailurePhase = (typeof FAILURE_PHASES)[number];
 
 /**

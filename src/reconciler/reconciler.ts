@@ -15,7 +15,7 @@ import { summarize } from './change-set-events.js';
 import { ClusterApiClusters } from './cluster-api-clusters.js';
 import { ClusterRequests } from './cluster-requests.js';
 import { clusterFacts } from './cluster-facts.js';
-import { clusterStatus, removedStatus } from './cluster-status.js';
+import { clusterStatus, removedStatus, type StatusFacts } from './cluster-status.js';
 import type { DeclaredCluster } from './declared-clusters.js';
 import { EventRecorder } from './events.js';
 import type { ReconcilerMetrics } from './metrics.js';
@@ -23,7 +23,10 @@ import type { NotificationSink } from './notifier.js';
 import { leftOfOrphanedStage, pruneOrphanedSets } from './orphan-prune.js';
 import { Revisions, type GoodRevision, type RevisionSource, type Synthesizer } from './revisions.js';
 import { SetApplier } from './set-applier.js';
-import { StatusWriter, type WorkloadClusterStatus } from './status.js';
+import { StatusWriter, type HistoryEntry, type WorkloadClusterStatus } from './status.js';
+import { blockedSetIds, type HeldCluster } from './held-declarations.js';
+import { isBlocked, type BlockedDeclaration } from '../model/blocked-declaration.js';
+import { formatProblem } from '../spec/problem.js';
 import { backoffMs, inSync, isoNow, syncTargets, type Target } from './target.js';
 
 export type { RevisionSource, Synthesizer } from './revisions.js';
@@ -98,6 +101,8 @@ export class Reconciler {
   private passes = 0;
   /** Orphaned management sets (stage no longer declared) whose prune failed or was refused, with the error. */
   private readonly orphanErrors = new Map<string, string>();
+  /** What status said of each cluster's revision and history when this process last wrote it. */
+  private readonly reported = new Map<string, { revision?: string; history?: HistoryEntry[] }>();
   /** Sets a pass left undone because a newer revision pre-empted it, with the kind of pass they were due for. */
   private readonly carried = new Map<string, 'revision' | 'drift'>();
 
@@ -302,6 +307,7 @@ export class Reconciler {
     // Reconcile requests whose sets this pass applied are answered in status (lastHandledReconcileAt).
     if (good) this.requests.acknowledge(new Set(due.slice(0, next).map(([id]) => id)), (id) => this.targets.has(id));
     if (newRevision) await this.pruneOrphans(result);
+    if (newRevision && good) await this.reportHeld(good);
     await this.writeStatuses();
     this.passes++;
     this.logger.debug(
@@ -331,7 +337,10 @@ export class Reconciler {
 
   /** Management sets applied before whose stage is gone: prune them (the prune guards and mass-prune protection apply). */
   private async pruneOrphans(result: PassResult): Promise<void> {
-    for (const { set, cs } of await pruneOrphanedSets(this.rm, (id) => this.targets.has(id), { allowMassPrune: this.o.allowMassPrune })) {
+    // A stage whose stage.yaml does not validate is not gone: its set stays, even when this process never applied it.
+    const blockedStages = blockedSetIds(this.revisions.good?.blocked ?? []).stages;
+    const declared = (id: string) => this.targets.has(id) || blockedStages.has(id.slice('management.'.length));
+    for (const { set, cs } of await pruneOrphanedSets(this.rm, declared, { allowMassPrune: this.o.allowMassPrune })) {
       const errors = cs.errors.map((e) => e.message);
       this.o.metrics.recordApply(set, 'revision', 0, cs, 0);
       if (errors.length > 0) this.o.metrics.recordFailure('prune', set);
@@ -351,20 +360,69 @@ export class Reconciler {
     }
   }
 
+  /** An Event on each cluster a new revision holds, naming the file and line that blocks it. */
+  private async reportHeld(good: GoodRevision): Promise<void> {
+    await Promise.all(
+      good.held.map((h) => {
+        const p = h.blocked.problems[0];
+        const where = p ? formatProblem(p) : 'its declaration does not validate';
+        const stays = h.revision ?? this.lastRevision(h.stage, h.name);
+        const message = `revision ${good.revision.slice(0, 12)} not applied: ${where}; stays ${stays ? `on revision ${stays.slice(0, 12)}` : 'as applied before'}`;
+        const namespace = good.clusters.find((c) => c.stage === h.stage && c.name === h.name)?.namespace ?? h.stage;
+        return this.events.record({ namespace, name: h.name, uid: this.requests.uid(h.stage, h.name) }, 'failed', message);
+      }),
+    );
+  }
+
+  /** The revision last reported applied to a cluster: by this process, else by the status found on it. */
+  private lastRevision(stage: string, name: string): string | undefined {
+    return this.reported.get(`${stage}/${name}`)?.revision ?? this.requests.reported(stage, name).revision;
+  }
+
   /** Writes the status of every declared cluster and of kept undeclared ones, or of one stage's (only what changed goes out). */
   private async writeStatuses(stage?: string): Promise<void> {
     const good = this.revisions.good;
     if (!good) return;
     const writes: Array<{ key: { namespace: string; name: string }; cluster: string; status: WorkloadClusterStatus }> = [];
-    for (const c of good.clusters) {
-      if (stage !== undefined && c.stage !== stage) continue;
+    const now = isoNow();
+    const statusOf = (c: DeclaredCluster, facts: Omit<StatusFacts, 'held' | 'lastRevision' | 'history' | 'now'>, held?: HeldCluster | BlockedDeclaration) => {
+      const key = `${c.stage}/${c.name}`;
+      const before = this.reported.get(key) ?? this.requests.reported(c.stage, c.name);
       const status = clusterStatus({
-        ...clusterFacts(c, good, this.targets, this.revisions, this.requests),
-        clusterApi: this.clusterApi?.facts(c.namespace, c.name),
-        handledReconcileAt: this.requests.handledAt(c.stage, c.name),
+        ...facts,
+        ...(held ? { held: 'blocked' in held ? { revision: held.revision, problems: held.blocked.problems } : { problems: held.problems } } : {}),
+        lastRevision: before.revision,
+        history: before.history,
+        now,
       });
+      this.reported.set(key, { revision: status.revision, history: status.history });
       if (status.revision) this.o.metrics.setAppliedRevision(c.stage, c.name, status.revision);
       writes.push({ key: c, cluster: c.name, status });
+    };
+    for (const c of good.clusters) {
+      if (stage !== undefined && c.stage !== stage) continue;
+      const held = good.held.find((h) => h.stage === c.stage && h.name === c.name);
+      statusOf(
+        c,
+        {
+          ...clusterFacts(c, good, this.targets, this.revisions, this.requests),
+          clusterApi: this.clusterApi?.facts(c.namespace, c.name),
+          handledReconcileAt: this.requests.handledAt(c.stage, c.name),
+        },
+        held,
+      );
+    }
+    // Blocked clusters this process has no earlier revision of (it restarted): their live WorkloadClusters say so too.
+    for (const b of good.blocked) {
+      if (stage !== undefined && b.stage !== stage) continue;
+      for (const live of this.requests.clustersOf(b.stage)) {
+        if (good.clusters.some((c) => c.stage === b.stage && c.name === live.name) || !isBlocked([b], b.stage, live.name)) continue;
+        statusOf(
+          { stage: b.stage, name: live.name, namespace: live.namespace },
+          { goodRevision: good.revision, lastFetched: this.revisions.lastFetched, suspended: this.requests.suspended(b.stage, live.name), clusterApi: this.clusterApi?.facts(live.namespace, live.name) },
+          b,
+        );
+      }
     }
     for (const t of this.targets.values()) {
       if (t.set.target.kind !== 'management' || (stage !== undefined && t.set.target.stage !== stage)) continue;

@@ -34,7 +34,7 @@ export class RemoteSynthesizer implements Synthesizer {
       const phase = PHASES.includes(doc.error?.phase as SynthPhase) ? (doc.error!.phase as SynthPhase) : 'synth';
       throw new SynthError(phase, doc.error?.message ?? `the synth server answered ${status}`);
     }
-    return { sets: readManifestSets(body), timings: doc.timings ?? {} };
+    return { ...readManifestSets(body), timings: doc.timings ?? {} };
   }
 
   private post(tree: Buffer): Promise<{ status: number; body: string }> {

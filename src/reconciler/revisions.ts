@@ -5,7 +5,10 @@
  */
 import type { Logger } from 'pino';
 import type { ManifestSet } from '../model/manifest-set.js';
+import { isBlocked, type BlockedDeclaration } from '../model/blocked-declaration.js';
+import { formatProblem } from '../spec/problem.js';
 import { admitRevision } from './admit-revision.js';
+import { carryBlocked, type HeldCluster } from './held-declarations.js';
 import { declaredClusters, type DeclaredCluster } from './declared-clusters.js';
 import type { FetchResult } from './git-source.js';
 import type { FailurePhase, ReconcilerMetrics } from './metrics.js';
@@ -28,8 +31,13 @@ export interface Synthesizer {
 export interface GoodRevision {
   revision: string;
   checkout: string;
+  /** Its sets; those of blocked declarations carried over from the revision before it. */
   sets: Map<string, ManifestSet>;
   clusters: DeclaredCluster[];
+  /** Stages and clusters whose declarations do not validate in it (they are held). */
+  blocked: BlockedDeclaration[];
+  /** The declared clusters that are held, with the revision each stays on. */
+  held: HeldCluster[];
 }
 
 /** What taking a revision needs. */
@@ -100,11 +108,12 @@ export class Revisions {
     const t0 = Date.now();
     let checkout: string;
     let synth: SynthResult;
+    let admitted: { sets: ManifestSet[]; blocked: BlockedDeclaration[] };
     try {
       checkout = await this.o.source.checkout(fetched.revision, this.good ? [this.good.revision] : []);
       synth = await this.o.synthesizer.synth(checkout);
       // What a revision emits is admitted by policy (read by our own code) before anything of it is applied.
-      await admitRevision(checkout, synth.sets);
+      admitted = await admitRevision(checkout, synth.sets);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const phase: FailurePhase = 'synth';
@@ -130,9 +139,32 @@ export class Revisions {
     }
     this.rejectedSince = undefined;
     this.failed = undefined;
-    const clusters = declaredClusters(synth.sets);
-    log.info({ sets: synth.sets.length, clusters: clusters.length, ms: Date.now() - t0, timings: synth.timings }, 'revision synthesized');
-    this.good = { revision: fetched.revision, checkout, sets: new Map(synth.sets.map((set) => [set.id, set])), clusters };
+    const blocked = mergeBlocked([...(synth.blocked ?? []), ...admitted.blocked]);
+    const { sets, held } = carryBlocked(admitted.sets, blocked, this.good);
+    const clusters = declaredClusters(sets);
+    log.info({ sets: sets.length, clusters: clusters.length, blocked: blocked.length, ms: Date.now() - t0, timings: synth.timings }, 'revision synthesized');
+    for (const b of blocked) {
+      const what = b.clusters ? `cluster ${b.clusters.join(' / ')} of stage ${b.stage}` : `stage ${b.stage}`;
+      const stays = held.filter((h) => h.blocked === b);
+      log.error(
+        { stage: b.stage, clusters: b.clusters, problems: b.problems.slice(0, 5).map(formatProblem), heldAt: stays.map((h) => h.revision?.slice(0, 12) ?? 'unknown') },
+        `${what} does not validate; it stays as applied before, the rest of the fleet moves on`,
+      );
+    }
+    if (blocked.length > 0) this.o.metrics.recordFailure('declaration');
+    this.good = { revision: fetched.revision, checkout, sets: new Map(sets.map((set) => [set.id, set])), clusters, blocked, held };
     return this.good;
   }
+}
+
+/** One entry per blocked stage (its own and its clusters' problems together) or per blocked cluster. */
+function mergeBlocked(blocked: readonly BlockedDeclaration[]): BlockedDeclaration[] {
+  const out: BlockedDeclaration[] = [];
+  for (const b of [...blocked].sort((x, y) => Number(!!x.clusters) - Number(!!y.clusters))) {
+    const stage = out.find((o) => o.stage === b.stage && !o.clusters);
+    if (stage) {
+      for (const p of b.problems) if (!stage.problems.some((q) => formatProblem(q) === formatProblem(p))) stage.problems.push(p);
+    } else if (!b.clusters || !b.clusters.some((c) => isBlocked(out, b.stage, c))) out.push({ ...b, problems: [...b.problems] });
+  }
+  return out;
 }

@@ -16,6 +16,7 @@ import type { EventRecorder } from './events.js';
 import type { FailurePhase, ReconcilerMetrics } from './metrics.js';
 import type { NotificationSink } from './notifier.js';
 import type { GoodRevision } from './revisions.js';
+import { retainBlocked } from './held-declarations.js';
 import { isoNow, type Target } from './target.js';
 
 /** Longest wait, in drift intervals, before a missing kubeconfig Secret is read again. */
@@ -69,7 +70,9 @@ export class SetApplier {
     let cs: ChangeSet;
     try {
       // Git wins: fields someone took over by hand (kubectl edit) are taken back.
-      cs = await rm.apply(effective, { prune: true, force: true, allowMassPrune: this.o.allowMassPrune });
+      // While declarations of the stage are blocked, prune keeps what they stand for (even with nothing carried, after a restart).
+      const retain = set.target.kind === 'management' ? retainBlocked(good?.blocked ?? [], set.target.stage) : undefined;
+      cs = await rm.apply(effective, { prune: true, force: true, allowMassPrune: this.o.allowMassPrune, retain });
     } catch (error) {
       cs = new ChangeSet();
       cs.fail(id, error instanceof Error ? error.message : String(error));

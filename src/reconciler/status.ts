@@ -25,6 +25,12 @@ export interface WorkloadClusterStatus {
   revision?: string;
   /** The commit SHA tried last (differs from `revision` while a newer commit fails). */
   attemptedRevision?: string;
+  /** A newer revision not applied to this cluster: it is suspended, or its declaration does not validate there. */
+  waitingRevision?: string;
+  /** Why its declaration (or its stage's) does not validate, at waitingRevision. */
+  problems?: StatusProblem[];
+  /** Revisions applied to this cluster, newest first. */
+  history?: HistoryEntry[];
   /** The value of the reconcile-request annotation last handled (as Flux's `lastHandledReconcileAt`). */
   lastHandledReconcileAt?: string;
   lastAppliedTime?: string;
@@ -35,6 +41,24 @@ export interface WorkloadClusterStatus {
   cluster?: { phase?: string; version?: string; controlPlane?: Replicas; workers?: Replicas };
   conditions: ConditionInput[];
 }
+
+/** One problem of a declaration, as status shows it. */
+export interface StatusProblem {
+  file: string;
+  line: number;
+  column?: number;
+  field?: string;
+  message: string;
+}
+
+/** One revision applied to a cluster, and when it first was. */
+export interface HistoryEntry {
+  revision: string;
+  appliedAt?: string;
+}
+
+/** Longest history kept in status. */
+export const HISTORY_LENGTH = 10;
 
 /** Replica counters of a control plane or of the workers. */
 export interface Replicas {

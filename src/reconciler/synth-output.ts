@@ -1,3 +1,4 @@
+import type { BlockedDeclaration, Problem } from '../model/blocked-declaration.js';
 import { targetOfSetId, type KubeObject, type ManifestSet, type ManifestTarget } from '../model/manifest-set.js';
 import { MANIFEST_SETS_API_VERSION } from '../model/manifest-sets-document.js';
 import { SynthError } from './synth-error.js';
@@ -39,11 +40,37 @@ function isKubeObject(value: unknown): value is KubeObject {
   );
 }
 
+/** What a `synth --format sets-json` document holds. */
+export interface ManifestSetsRead {
+  sets: ManifestSet[];
+  blocked: BlockedDeclaration[];
+}
+
+const isProblem = (p: unknown): p is Problem => {
+  const q = p as Partial<Problem> | null;
+  return typeof q === 'object' && q !== null && typeof q.file === 'string' && typeof q.line === 'number' && typeof q.column === 'number' && typeof q.path === 'string' && typeof q.message === 'string';
+};
+
+/** The blocked declarations of a document, checked: each names a stage, maybe clusters, and at least one problem. */
+function readBlocked(raw: unknown): BlockedDeclaration[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new SynthError('output', 'the synth output\'s blocked must be a list');
+  return raw.map((b: unknown, i: number) => {
+    const d = b as Partial<BlockedDeclaration> | null;
+    const where = `blocked[${i}]`;
+    if (typeof d !== 'object' || d === null || typeof d.stage !== 'string') throw new SynthError('output', `${where}: needs a stage`);
+    if (d.clusters !== undefined && (!Array.isArray(d.clusters) || !d.clusters.every((c) => typeof c === 'string'))) throw new SynthError('output', `${where}: clusters must be a list of names`);
+    if (!Array.isArray(d.problems) || d.problems.length === 0 || !d.problems.every(isProblem)) throw new SynthError('output', `${where}: needs its problems (file, line, column, path, message)`);
+    return { stage: d.stage, ...(d.clusters ? { clusters: d.clusters } : {}), problems: d.problems };
+  });
+}
+
 /**
  * The ManifestSets of a `synth --format sets-json` document, checked: the schema version, each
- * set's id and its target (which must agree), no id twice, and that every object is a Kubernetes object.
+ * set's id and its target (which must agree), no id twice, and that every object is a Kubernetes
+ * object; and the declarations it left out (blocked).
  */
-export function readManifestSets(text: string): ManifestSet[] {
+export function readManifestSets(text: string): ManifestSetsRead {
   if (text.trimStart().startsWith('#') || !text.trimStart().startsWith('{')) {
     throw new SynthError('output', `${NO_INTERFACE} (it wrote text, not a JSON document); ${UPGRADE}`);
   }
@@ -53,13 +80,13 @@ export function readManifestSets(text: string): ManifestSet[] {
   } catch (error) {
     throw new SynthError('output', `the synth output is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }
-  const d = doc as { apiVersion?: unknown; sets?: unknown };
+  const d = doc as { apiVersion?: unknown; sets?: unknown; blocked?: unknown };
   if (typeof doc !== 'object' || doc === null || d.apiVersion !== MANIFEST_SETS_API_VERSION) {
     throw new SynthError('output', `${NO_INTERFACE}: it speaks ${describe(d?.apiVersion)}; ${UPGRADE}`);
   }
   if (!Array.isArray(d.sets)) throw new SynthError('output', 'the synth output has no list of sets');
   const seen = new Set<string>();
-  return d.sets.map((raw: unknown, i: number): ManifestSet => {
+  const sets = d.sets.map((raw: unknown, i: number): ManifestSet => {
     const s = raw as { id?: unknown; target?: unknown; objects?: unknown };
     const where = `sets[${i}]`;
     if (typeof s !== 'object' || s === null || typeof s.id !== 'string') throw new SynthError('output', `${where}: a set needs a string id`);
@@ -76,4 +103,5 @@ export function readManifestSets(text: string): ManifestSet[] {
     });
     return { id: s.id, target, objects: s.objects as KubeObject[] };
   });
+  return { sets, blocked: readBlocked(d.blocked) };
 }

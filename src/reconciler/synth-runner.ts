@@ -2,13 +2,14 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, open, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { BlockedDeclaration } from '../model/blocked-declaration.js';
 import type { ManifestSet } from '../model/manifest-set.js';
 import { runChild, type ChildResult } from './_run-child.js';
 import { hashTree, sha256 } from './_tree-hash.js';
 import { excerpt, Redactor } from './redact.js';
 import { limitHit, Sandbox, type SandboxLimits } from './sandbox.js';
 import { SynthError } from './synth-error.js';
-import { missingInterface, readManifestSets, SYNTH_SETS_ARGS } from './synth-output.js';
+import { missingInterface, readManifestSets, SYNTH_SETS_ARGS, type ManifestSetsRead } from './synth-output.js';
 
 export { SynthError, type SynthPhase } from './synth-error.js';
 
@@ -53,6 +54,8 @@ export interface SynthRunnerOptions {
 /** Manifests of one revision. */
 export interface SynthResult {
   sets: ManifestSet[];
+  /** Stages and clusters whose declarations do not validate, left out of `sets` (by the revision's own loader). */
+  blocked: BlockedDeclaration[];
   /** Time of each step, for logs. */
   timings: Partial<Record<'install' | 'build' | 'synth', number>>;
 }
@@ -138,9 +141,9 @@ export class SynthRunner {
     await this.build(checkout, lockHash);
     timings.build = Date.now() - t;
     t = Date.now();
-    const sets = await this.runSynth(checkout);
+    const { sets, blocked } = await this.runSynth(checkout);
     timings.synth = Date.now() - t;
-    return { sets, timings };
+    return { sets, blocked, timings };
   }
 
   private get cacheDir(): string {
@@ -267,7 +270,7 @@ export class SynthRunner {
     }
   }
 
-  private async runSynth(checkout: string): Promise<ManifestSet[]> {
+  private async runSynth(checkout: string): Promise<ManifestSetsRead> {
     const sandbox = await this.sandbox();
     await sandbox.giveReadable(checkout);
     // The output file is opened here and handed over as stdout: the child never sees its folder.

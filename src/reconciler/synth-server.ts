@@ -42,7 +42,7 @@ export async function startSynthServer(o: { socket: string; workDir: string; syn
       queue = run.catch(() => undefined);
       try {
         const result = await run;
-        answer(200, { apiVersion: MANIFEST_SETS_API_VERSION, sets: result.sets, timings: result.timings });
+        answer(200, { apiVersion: MANIFEST_SETS_API_VERSION, sets: result.sets, blocked: result.blocked, timings: result.timings });
       } catch (error) {
         const phase = error instanceof SynthError ? error.phase : 'synth';
         answer(422, { error: { phase, message: error instanceof Error ? error.message : String(error) } });

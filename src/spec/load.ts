@@ -1,6 +1,10 @@
+import path from 'node:path';
 import type { z } from 'zod';
 import type { Fleet } from '../model/fleet.js';
 import { sortProblems, type Problem } from './problem.js';
+import type { BlockedDeclaration } from '../model/blocked-declaration.js';
+
+export type { BlockedDeclaration } from '../model/blocked-declaration.js';
 import { crossFieldProblems, parseAddonSettings, stageSchema, workloadClusterSchema } from './schema.js';
 import type { Stage } from '../model/stage.js';
 import { CLUSTEROPS_API_VERSION } from './supported-versions.js';
@@ -14,52 +18,93 @@ export { FleetDirError } from './fleet-files.js';
 
 /** The result of reading `clusters/`: a Fleet when there is no problem, and every problem found. */
 export interface LoadResult {
+  /** Without `partial`: only when there is no problem. With it: what validated, unless a problem belongs to no stage. */
   fleet?: Fleet;
   problems: Problem[];
+  /** With `partial`: the stages and clusters left out of `fleet`, each with its own problems. */
+  blocked: BlockedDeclaration[];
+}
+
+/** How loadFleet treats problems. */
+export interface LoadOptions {
+  /**
+   * Keep going: a problem in a cluster file leaves out only that cluster, a problem in a stage's
+   * folder or stage.yaml only that stage; a problem of the clusters folder itself still leaves no
+   * fleet. The reconciler loads this way, so one bad file never holds up the rest of the fleet.
+   * @default false
+   */
+  partial?: boolean;
 }
 
 /** Reads and validates every declaration under `root` (one folder per stage), by the rules of listFleetFiles. */
-export async function loadFleet(root: string): Promise<LoadResult> {
+export async function loadFleet(root: string, options: LoadOptions = {}): Promise<LoadResult> {
   const listed = listFleetFiles(root);
+  const fleetProblems: Problem[] = [];
+  const stageOfFile = new Map(listed.stages.map((files) => [showPath(files.dir), files.name]));
+  const listedByStage = new Map<string, Problem[]>();
+  for (const p of listed.problems) {
+    const stage = stageOfFile.get(path.dirname(p.file));
+    if (stage === undefined) fleetProblems.push(p);
+    else listedByStage.set(stage, [...(listedByStage.get(stage) ?? []), p]);
+  }
   const problems: Problem[] = [...listed.problems];
   const stages: Stage[] = [];
   const clusters: WorkloadCluster[] = [];
+  const blocked: BlockedDeclaration[] = [];
   for (const files of listed.stages) {
-    const r = loadStage(files);
+    const r = loadStage(files, listedByStage.get(files.name) ?? []);
     problems.push(...r.problems);
+    blocked.push(...r.blocked);
     if (r.stage) stages.push(r.stage);
     clusters.push(...r.clusters);
   }
   const unique = dedupe(problems);
-  if (unique.length) return { problems: sortProblems(unique) };
   clusters.sort((a, b) => cmp(a.stage, b.stage) || cmp(a.name, b.name));
-  return { fleet: { root, stages, clusters }, problems: [] };
+  if (options.partial && fleetProblems.length === 0) return { fleet: { root, stages, clusters }, problems: sortProblems(unique), blocked };
+  if (unique.length) return { problems: sortProblems(unique), blocked: [] };
+  return { fleet: { root, stages, clusters }, problems: [], blocked: [] };
 }
 
-function loadStage(files: StageFiles): { stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[] } {
+function loadStage(files: StageFiles, listedProblems: Problem[]): { stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[]; blocked: BlockedDeclaration[] } {
   const { name } = files;
-  const problems: Problem[] = [];
   const read = readStage(files);
-  problems.push(...read.problems);
+  const stageProblems = [...listedProblems, ...read.problems];
   const { stage, source: stageSource } = read;
 
   const clusters: WorkloadCluster[] = [];
+  const blocked: BlockedDeclaration[] = [];
+  const problems: Problem[] = [...read.problems];
   const byName = new Map<string, string>();
   for (const f of files.clusterFiles) {
+    const own: Problem[] = [];
     const r = readSource(f);
-    problems.push(...r.problems);
-    if (!r.source) continue;
-    const c = validateCluster(r.source, stage, stageSource);
-    problems.push(...c.problems);
-    const declared = (r.source.value as { metadata?: { name?: unknown } })?.metadata?.name;
-    if (typeof declared === 'string') {
-      const first = byName.get(declared);
-      if (first) problems.push(r.source.problem(['metadata', 'name'], `duplicate cluster name ${quote(declared)} in stage "${name}" (also declared in ${first})`));
-      else byName.set(declared, r.source.file);
+    own.push(...r.problems);
+    const fromFile = path.basename(f.file).replace(/\.ya?ml$/, '');
+    const names = new Set([fromFile]);
+    if (r.source) {
+      const c = validateCluster(r.source, stage, stageSource);
+      own.push(...c.problems);
+      const declared = (r.source.value as { metadata?: { name?: unknown } })?.metadata?.name;
+      if (typeof declared === 'string') {
+        names.add(declared);
+        const first = byName.get(declared);
+        if (first) {
+          own.push(r.source.problem(['metadata', 'name'], `duplicate cluster name ${quote(declared)} in stage "${name}" (also declared in ${first})`));
+          // Neither file is the one declaration of that name: the first one's cluster is left out too (this entry names it).
+          const other = clusters.findIndex((x) => x.name === declared);
+          if (other >= 0) clusters.splice(other, 1);
+        } else byName.set(declared, r.source.file);
+      }
+      if (c.cluster && own.length === 0) clusters.push(c.cluster);
     }
-    if (c.cluster && !problems.length) clusters.push(c.cluster);
+    problems.push(...own);
+    if (own.length > 0) blocked.push({ stage: name, clusters: [...names].sort(), problems: sortProblems(dedupe(own)) });
   }
-  return { stage: problems.length ? undefined : stage, clusters, problems };
+  // A problem of the stage itself (its folder, stage.yaml, a file that is not read) leaves out the whole stage.
+  if (stageProblems.length > 0) {
+    return { clusters: [], problems, blocked: [{ stage: name, problems: sortProblems(dedupe([...stageProblems, ...blocked.flatMap((b) => b.problems)])) }] };
+  }
+  return { stage, clusters, problems, blocked };
 }
 
 /** The stage of a listed folder: its stage.yaml when it has one, else a stage without defaults or policy. */
@@ -77,22 +122,41 @@ function readStage(files: StageFiles): { stage: Stage; source?: YamlSource; prob
   return s.stage ? { stage: s.stage, source: r.source, problems } : { stage: none, problems };
 }
 
+/** What loadStages read: the stages whose folder and stage.yaml are sound, and the rest by name. */
+export interface StagesResult {
+  /** Absent when a problem of the clusters folder itself leaves no stage readable. */
+  stages?: Stage[];
+  problems: Problem[];
+  /** Stages whose folder or stage.yaml has a problem (their policy is not known). */
+  blockedStages: string[];
+}
+
 /**
  * Reads the stage folders under `root` and their stage.yaml files only, not the cluster files (by
- * the same file rules and limits as loadFleet): the stages (with their admission grants) when there
- * is no problem, and every problem found. The reconciler reads a revision's policy with this, in its
- * own code, whatever that revision's code is.
+ * the same file rules and limits as loadFleet): every stage that is sound, the names of those that
+ * are not, and every problem found. The reconciler reads a revision's policy with this, in its own
+ * code, whatever that revision's code is.
  */
-export async function loadStages(root: string): Promise<{ stages?: Stage[]; problems: Problem[] }> {
+export async function loadStages(root: string): Promise<StagesResult> {
   const listed = listFleetFiles(root);
+  const stageOfFile = new Map(listed.stages.map((files) => [showPath(files.dir), files.name]));
   const problems: Problem[] = [...listed.problems];
+  const blocked = new Set<string>();
+  let fleetLevel = false;
+  for (const p of listed.problems) {
+    const stage = stageOfFile.get(path.dirname(p.file));
+    if (stage === undefined) fleetLevel = true;
+    else blocked.add(stage);
+  }
   const stages: Stage[] = [];
   for (const files of listed.stages) {
     const r = readStage(files);
     problems.push(...r.problems);
-    stages.push(r.stage);
+    if (r.problems.length > 0) blocked.add(files.name);
+    if (!blocked.has(files.name)) stages.push(r.stage);
   }
-  return problems.length ? { problems: sortProblems(dedupe(problems)) } : { stages, problems: [] };
+  const sorted = sortProblems(dedupe(problems));
+  return fleetLevel ? { problems: sorted, blockedStages: [] } : { stages, problems: sorted, blockedStages: [...blocked].sort() };
 }
 
 function checkHeader(source: YamlSource, kind: string): Problem[] {

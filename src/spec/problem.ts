@@ -1,14 +1,8 @@
 import { clip } from '../model/quote.js';
 
-/** One thing wrong with the declarations, pinned to the place a user must edit. */
-export interface Problem {
-  file: string;
-  line: number;
-  column: number;
-  /** Field path inside the document, e.g. `spec.nodePools[0].replicas`; empty for the whole file. */
-  path: string;
-  message: string;
-}
+import type { Problem } from '../model/blocked-declaration.js';
+
+export type { Problem } from '../model/blocked-declaration.js';
 
 /** `file:line:column: field.path: message`, the one format every command prints problems in. */
 export function formatProblem(p: Problem): string {

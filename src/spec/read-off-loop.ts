@@ -1,8 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { Stage } from '../model/stage.js';
 import { FleetDirError } from './fleet-files.js';
-import { loadStages } from './load.js';
-import type { Problem } from './problem.js';
+import { loadStages, type StagesResult } from './load.js';
 
 /** How the worker thread of loadStagesOffLoop starts. */
 export interface ReadOffLoopOptions {
@@ -25,7 +23,7 @@ export interface ReadOffLoopOptions {
  * folder, and with an Error when the worker fails. Run from TypeScript sources without a loader in
  * `execArgv` (in-process tests), the worker could not load its script, so it reads in-process.
  */
-export function loadStagesOffLoop(root: string, opts: ReadOffLoopOptions = {}): Promise<{ stages?: Stage[]; problems: Problem[] }> {
+export function loadStagesOffLoop(root: string, opts: ReadOffLoopOptions = {}): Promise<StagesResult> {
   const fromSources = import.meta.url.endsWith('.ts');
   if (fromSources && !opts.execArgv) return loadStages(root);
   const script = new URL(fromSources ? './_read-worker.ts' : './_read-worker.js', import.meta.url);
@@ -42,7 +40,7 @@ export function loadStagesOffLoop(root: string, opts: ReadOffLoopOptions = {}): 
       execArgv: opts.execArgv,
       resourceLimits: { maxOldGenerationSizeMb: opts.maxHeapMb ?? 256 },
     });
-    worker.once('message', (m: { result?: { stages?: Stage[]; problems: Problem[] }; error?: string; dirError?: boolean }) =>
+    worker.once('message', (m: { result?: StagesResult; error?: string; dirError?: boolean }) =>
       settle(() => (m.result ? resolve(m.result) : reject(m.dirError ? new FleetDirError(m.error) : new Error(`reading stage files failed: ${m.error}`)))),
     );
     worker.once('error', (error) => settle(() => reject(new Error(`reading stage files failed: ${error.message}`))));

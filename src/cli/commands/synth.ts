@@ -25,7 +25,8 @@ export function synthCommand(ctx: CommandContext): Command {
       }
       const opts = { ...flags, output: flags.outDir ?? flags.output ?? '-' };
       if (opts.format === 'sets-json' && opts.output !== '-') throw new UsageError('--format sets-json writes to stdout only');
-      const { fleet, problems } = await loadFleet(opts.clusters);
+      // The reconciler's interface keeps going past a bad file: what does not validate is listed as blocked, not dropped.
+      const { fleet, problems, blocked } = await loadFleet(opts.clusters, { partial: opts.format === 'sets-json' });
       for (const p of problems) ctx.stderr.write(`${formatProblem(p)}\n`);
       if (!fleet) return ctx.exit(ExitCode.failed);
       // Loaded on use: cdk8s and the generated Cluster API types are the heaviest imports of the CLI.
@@ -33,7 +34,7 @@ export function synthCommand(ctx: CommandContext): Command {
       const { toYaml, writeManifestSets } = await import('../../synth/serialize.js');
       const sets = synthFleet(fleet);
       if (opts.format === 'sets-json') {
-        ctx.stdout.write(`${JSON.stringify(manifestSetsDocument(sets))}\n`);
+        ctx.stdout.write(`${JSON.stringify(manifestSetsDocument(sets, blocked))}\n`);
       } else if (opts.output === '-') {
         for (const set of sets) ctx.stdout.write(`# clusterops manifest set: ${set.id}\n${toYaml(set.objects)}`);
       } else {

@@ -188,16 +188,27 @@ describe('admitRevision: the policy read from the checkout by the reconciler its
 
   it('reads the grants of stage.yaml', async () => {
     const dir = checkout({ 'clusters/dev/stage.yaml': stageYaml('dev', '  admission:\n    management: [{group: "", kind: ConfigMap}]\n') });
-    await expect(admitRevision(dir, [management('dev', obj('v1', 'ConfigMap', 'x', 'dev'))])).resolves.toBeUndefined();
+    const sets = [management('dev', obj('v1', 'ConfigMap', 'x', 'dev'))];
+    await expect(admitRevision(dir, sets)).resolves.toEqual({ sets, blocked: [] });
     await expect(admitRevision(dir, [management('dev', obj('v1', 'Secret', 'x', 'dev'))])).rejects.toThrow(/admission refused 1 object, .*: Secret dev\/x/);
   });
 
-  it('refuses a revision whose stage.yaml it cannot read, with file:line relative to the checkout', async () => {
-    const dir = checkout({ 'clusters/dev/stage.yaml': stageYaml('dev', '  admission:\n    management: [{group: "", kind: ConfigMap, verbs: [all]}]\n') });
+  it('leaves out (blocks) a stage whose stage.yaml it cannot read, whatever the revision emitted for it, with file:line relative to the checkout', async () => {
+    const dir = checkout({
+      'clusters/dev/stage.yaml': stageYaml('dev', '  admission:\n    management: [{group: "", kind: ConfigMap, verbs: [all]}]\n'),
+      'clusters/prod/stage.yaml': stageYaml('prod', '  defaults: {}\n'),
+    });
+    const prod = management('prod', obj('v1', 'Namespace', 'prod'));
+    const r = await admitRevision(dir, [management('dev', obj('v1', 'Secret', 'x', 'dev')), prod]);
+    expect(r.sets).toEqual([prod]);
+    expect(r.blocked).toEqual([{ stage: 'dev', problems: [expect.objectContaining({ file: 'clusters/dev/stage.yaml', line: 6, message: 'unknown field "verbs"' })] }]);
+  });
+
+  it('refuses the whole revision when the clusters folder itself has a problem, with file:line relative to the checkout', async () => {
+    const dir = checkout({ 'clusters/dev/stage.yaml': stageYaml('dev', '  defaults: {}\n'), 'clusters/stray.yaml': 'x: 1\n' });
     const error = await admitRevision(dir, []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AdmissionError);
-    expect((error as Error).message).toContain('clusters/dev/stage.yaml:6:');
-    expect((error as Error).message).toContain('unknown field "verbs"');
+    expect((error as Error).message).toContain('clusters/stray.yaml:1:1: declarations belong in a stage folder');
   });
 
   it('takes its stages from the folders, not from what the revision synthesized', async () => {

@@ -129,3 +129,51 @@ describe('removedStatus', () => {
     expect(s.conditions[0]).toMatchObject({ status: 'False', reason: 'DeclarationRemoved', message: 'its declaration was removed from git; kept: deletion protection' });
   });
 });
+
+describe('clusterStatus of a held or suspended cluster: the revision it is really on, and which one waits', () => {
+  const PROBLEM = { file: 'clusters/prod/b.yaml', line: 8, column: 17, path: 'spec.controlPlane.replicas', message: 'expected a number' };
+
+  it('a cluster whose declaration does not validate says file:line, stays on its revision and names the waiting one', () => {
+    const s = clusterStatus(facts({ held: { revision: OLD, problems: [PROBLEM, { ...PROBLEM, line: 9 }] } }));
+    const synced = s.conditions.find((c) => c.type === 'Synced')!;
+    expect([synced.status, synced.reason]).toEqual(['False', 'DeclarationInvalid']);
+    expect(synced.message).toBe(
+      `clusters/prod/b.yaml:8:17: spec.controlPlane.replicas: expected a number (and 1 more problem); revision ${REV.slice(0, 12)} is not applied to this cluster, it stays on revision ${OLD.slice(0, 12)}`,
+    );
+    expect(s.conditions[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'DeclarationInvalid' });
+    expect(s.revision).toBe(OLD);
+    expect(s.waitingRevision).toBe(REV);
+    expect(s.phase).toBe('Degraded');
+    expect(s.problems).toEqual([
+      { file: 'clusters/prod/b.yaml', line: 8, column: 17, field: 'spec.controlPlane.replicas', message: 'expected a number' },
+      { file: 'clusters/prod/b.yaml', line: 9, column: 17, field: 'spec.controlPlane.replicas', message: 'expected a number' },
+    ]);
+  });
+
+  it('held with nothing known of what it is on (after a restart) takes the revision its status had', () => {
+    const s = clusterStatus(facts({ held: { problems: [PROBLEM] }, lastRevision: OLD }));
+    expect(s.revision).toBe(OLD);
+    expect(s.conditions.find((c) => c.type === 'Synced')!.message).toMatch(/stays on revision b{12}$/);
+  });
+
+  it('a suspended cluster stays on the revision it had and says which one waits', () => {
+    const s = clusterStatus(facts({ suspended: true, lastRevision: OLD, addons: { inSync: true, waiting: 'suspended', health: { ready: 2, total: 2, notReady: [] } } }));
+    expect(s.phase).toBe('Suspended');
+    expect(s.revision).toBe(OLD);
+    expect(s.waitingRevision).toBe(REV);
+  });
+
+  it('a suspended cluster already at the newest revision has nothing waiting', () => {
+    const s = clusterStatus(facts({ suspended: true, lastRevision: REV }));
+    expect(s.waitingRevision).toBeUndefined();
+  });
+
+  it('history gains an entry when the revision changes, newest first, at most 10', () => {
+    const history = Array.from({ length: 10 }, (_, i) => ({ revision: `${i}`.repeat(40), appliedAt: '2026-12-01T00:00:00Z' }));
+    const s = clusterStatus(facts({ history, now: '2026-12-02T10:00:00Z' }));
+    expect(s.history?.[0]).toEqual({ revision: REV, appliedAt: '2026-12-02T10:00:00Z' });
+    expect(s.history).toHaveLength(10);
+    expect(clusterStatus(facts({ history: s.history, now: '2026-12-02T11:00:00Z' })).history).toEqual(s.history);
+    expect(clusterStatus(facts({ held: { revision: OLD, problems: [PROBLEM] }, history: [{ revision: OLD }] })).history).toEqual([{ revision: OLD }]);
+  });
+});

@@ -8,7 +8,7 @@ const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } };
 
 describe('readManifestSets', () => {
   it('reads the sets with their targets', () => {
-    const sets = readManifestSets(
+    const { sets, blocked } = readManifestSets(
       doc([
         { id: 'management.prod', target: { kind: 'management', stage: 'prod' }, objects: [ns] },
         { id: 'addons.prod.a', target: { stage: 'prod', cluster: 'a', kind: 'workload' }, objects: [] },
@@ -18,6 +18,19 @@ describe('readManifestSets', () => {
       { id: 'management.prod', target: { kind: 'management', stage: 'prod' }, objects: [ns] },
       { id: 'addons.prod.a', target: { kind: 'workload', stage: 'prod', cluster: 'a' }, objects: [] },
     ]);
+    expect(blocked).toEqual([]);
+  });
+
+  it('reads the declarations left out (blocked), and refuses a malformed entry', () => {
+    const problem = { file: 'clusters/prod/a.yaml', line: 7, column: 3, path: 'spec.version', message: 'bad' };
+    const withBlocked = (blocked: unknown) => JSON.stringify({ apiVersion: 'clusterops.io/manifest-sets/v1', sets: [], blocked });
+    expect(readManifestSets(withBlocked([{ stage: 'prod', clusters: ['a'], problems: [problem] }, { stage: 'dev', problems: [problem] }])).blocked).toEqual([
+      { stage: 'prod', clusters: ['a'], problems: [problem] },
+      { stage: 'dev', problems: [problem] },
+    ]);
+    expect(() => readManifestSets(withBlocked([{ stage: 'prod', clusters: ['a'], problems: [] }]))).toThrow(/blocked\[0\]: needs its problems/);
+    expect(() => readManifestSets(withBlocked([{ clusters: ['a'], problems: [problem] }]))).toThrow(/blocked\[0\]: needs a stage/);
+    expect(() => readManifestSets(withBlocked({}))).toThrow(/blocked must be a list/);
   });
 
   it('says so when the revision speaks another version, or the old text output', () => {

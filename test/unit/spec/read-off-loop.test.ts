@@ -33,7 +33,8 @@ describe('loadStagesOffLoop: the reconciler reads stage policies in a worker thr
     });
     symlinkSync('/dev/zero', path.join(root, 'zero/stage.yaml'));
     const r = await loadStagesOffLoop(root, { execArgv: FROM_SOURCES });
-    expect(r.stages).toBeUndefined();
+    expect(r.stages).toEqual([]);
+    expect(r.blockedStages).toEqual(['big', 'deep', 'zero']);
     expect(r.problems.map((p) => formatProblem({ ...p, file: path.relative(root, p.file) }))).toEqual([
       expect.stringMatching(/^big\/stage\.yaml:1:1: file is 2\.0 MiB/),
       expect.stringMatching(/^deep\/stage\.yaml:1:\d+: YAML nesting is deeper than 64 levels/),

@@ -30,7 +30,7 @@ describe('the example fleet in clusters/', () => {
     const run = await runCommand(synthCommand, ['--clusters', 'clusters', '--format', 'sets-json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).apiVersion).toBe('clusterops.io/manifest-sets/v1');
-    expect(readManifestSets(run.stdout)).toEqual(JSON.parse(JSON.stringify(synthFleet(fleet!))));
+    expect(readManifestSets(run.stdout)).toEqual({ sets: JSON.parse(JSON.stringify(synthFleet(fleet!))), blocked: [] });
   });
 
   it('synthesizes the same bytes twice', async () => {
