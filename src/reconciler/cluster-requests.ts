@@ -41,6 +41,9 @@ export class ClusterRequests {
   /** The last reconcile request handled, by cluster: status reports it as `lastHandledReconcileAt`. */
   private readonly handled = new Map<string, string>();
 
+  /** Whether the WorkloadClusters were listed at least once. */
+  hasRead = false;
+
   constructor(
     private readonly api: KubeApi,
     private readonly logger: Logger,
@@ -55,6 +58,7 @@ export class ClusterRequests {
       this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not list WorkloadClusters');
       return;
     }
+    this.hasRead = true;
     const seen = new Set<string>();
     for (const item of items) {
       const stage = item.metadata.labels?.[STAGE_LABEL];

@@ -169,14 +169,17 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
   );
   const mgmtSynced = !f.management || f.management.inSync;
   const addonsApplied = !f.addons || (f.addons.inSync && !f.addons.waiting);
-  // A held or suspended cluster stays on what was applied to it before, whatever its stage's set is at.
+  // A held or suspended cluster is on what was applied to it before; so is any cluster while its
+  // stage's set is being applied (that set's revision may be one that held this cluster back).
   const revision = f.held
     ? (f.held.revision ?? f.lastRevision)
     : f.suspended && f.lastRevision
       ? f.lastRevision
       : mgmtSynced && addonsApplied
         ? f.goodRevision
-        : f.management?.appliedRevision;
+        : mgmtSynced
+          ? f.management?.appliedRevision
+          : (f.lastRevision ?? f.management?.appliedRevision);
   const waitingRevision = (f.held || f.suspended) && revision !== f.goodRevision ? f.goodRevision : undefined;
   const history = f.history ?? [];
   const newHistory = revision && history[0]?.revision !== revision ? [{ revision, ...(f.now ? { appliedAt: f.now } : {}) }, ...history].slice(0, HISTORY_LENGTH) : history;

@@ -382,12 +382,15 @@ export class Reconciler {
   /** Writes the status of every declared cluster and of kept undeclared ones, or of one stage's (only what changed goes out). */
   private async writeStatuses(stage?: string): Promise<void> {
     const good = this.revisions.good;
-    if (!good) return;
+    // Before the live WorkloadClusters are read, what held and suspended clusters stay on is not known yet.
+    if (!good || !this.requests.hasRead) return;
     const writes: Array<{ key: { namespace: string; name: string }; cluster: string; status: WorkloadClusterStatus }> = [];
     const now = isoNow();
     const statusOf = (c: DeclaredCluster, facts: Omit<StatusFacts, 'held' | 'lastRevision' | 'history' | 'now'>, held?: HeldCluster | BlockedDeclaration) => {
       const key = `${c.stage}/${c.name}`;
-      const before = this.reported.get(key) ?? this.requests.reported(c.stage, c.name);
+      const mine = this.reported.get(key);
+      const live = this.requests.reported(c.stage, c.name);
+      const before = { revision: mine?.revision ?? live.revision, history: mine?.history ?? live.history };
       const status = clusterStatus({
         ...facts,
         ...(held ? { held: 'blocked' in held ? { revision: held.revision, problems: held.blocked.problems } : { problems: held.problems } } : {}),
@@ -427,7 +430,8 @@ export class Reconciler {
     for (const t of this.targets.values()) {
       if (t.set.target.kind !== 'management' || (stage !== undefined && t.set.target.stage !== stage)) continue;
       for (const [name, reason] of t.keptUndeclared ?? []) {
-        if (good.clusters.some((c) => c.stage === t.set.target.stage && c.name === name)) continue;
+        // Declared clusters, and blocked ones (kept by retain, reported below), are not removed.
+        if (good.clusters.some((c) => c.stage === t.set.target.stage && c.name === name) || isBlocked(good.blocked, t.set.target.stage, name)) continue;
         writes.push({ key: { namespace: t.set.target.stage, name }, cluster: name, status: removedStatus(reason) });
       }
     }
