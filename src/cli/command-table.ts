@@ -69,6 +69,11 @@ export const COMMANDS = {
     options: true,
     args: '[resource] [name]',
   },
+  history: {
+    description: 'list the revisions applied to one cluster, newest first, and the one waiting (suspended, or its file does not validate), with their commits',
+    options: true,
+    args: '<resource> <name>',
+  },
   suspend: {
     description: 'stop reconciling one cluster (annotation clusterops.io/suspend) until resume',
     options: true,

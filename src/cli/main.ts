@@ -34,6 +34,7 @@ const LOADERS: Record<CommandName, () => Promise<CommandFactory>> = {
   get: async () => (await import('./commands/get.js')).getCommand,
   describe: async () => (await import('./commands/describe.js')).describeCommand,
   events: async () => (await import('./commands/events.js')).eventsCommand,
+  history: async () => (await import('./commands/history.js')).historyCommand,
   suspend: async () => (await import('./commands/suspend.js')).suspendCommand,
   resume: async () => (await import('./commands/suspend.js')).resumeCommand,
   kubeconfig: async () => (await import('./commands/kubeconfig.js')).kubeconfigCommand,

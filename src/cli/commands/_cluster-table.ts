@@ -10,6 +10,9 @@ export interface ListedCluster {
   status?: {
     phase?: string;
     revision?: string;
+    /** A newer revision not applied to it (suspended, or its declaration does not validate). */
+    waitingRevision?: string;
+    history?: Array<{ revision: string; appliedAt?: string }>;
     addons?: { ready: number; total: number };
     cluster?: { version?: string; workers?: { desired?: number; ready?: number } };
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../../src/kube/client.js';
 import type { Reconciler } from '../../../src/reconciler/reconciler.js';
 import { declarationYaml } from '../../../src/testing.js';
-import { getObject, suiteClient } from '../apply/_helpers.js';
+import { runMain } from '../../_run-command.js';
+import { getObject, suiteClient, suiteKubeconfig } from '../apply/_helpers.js';
 import { PROJECT_ROOT, projectRepo } from './_project-repo.js';
 import { testReconciler } from './_test-reconciler.js';
 
@@ -96,6 +97,14 @@ describe('per-cluster isolation of declarations that do not validate', () => {
     expect(synced.message).toContain(`stays on revision ${revs[0].slice(0, 12)}`);
     expect(condition({ status }, 'Ready')).toMatchObject({ status: 'False', reason: 'DeclarationInvalid' });
 
+    // `clusterops history` shows the waiting revision above the one applied, with their commits.
+    const history = await runMain(['history', 'cluster', 'a2', '--stage', A, '--repo', repo.dir, '-o', 'json', '--kubeconfig', suiteKubeconfig()]);
+    expect(history.code).toBe(0);
+    expect(JSON.parse(history.stdout).history.map((r: { revision: string; state: string; subject?: string }) => [r.revision, r.state, r.subject])).toEqual([
+      [rev, 'waiting', 'upgrade a1 and b1; a typo in a2'],
+      [revs[0], 'current', 'fleet and the code that synthesizes it'],
+    ]);
+
     // An Event on a2 names the file and line too.
     const events = (await client.request<{ items: Array<{ involvedObject: { name: string }; message: string }> }>({ verb: 'list', method: 'GET', path: `/api/v1/namespaces/${A}/events` })).body.items;
     expect(events.filter((e) => e.involvedObject.name === 'a2').map((e) => e.message)).toEqual(
@@ -161,5 +170,12 @@ describe('per-cluster isolation of declarations that do not validate', () => {
     }
     expect((await wc(A, 'a2'))!.status.history.map((h: { revision: string }) => h.revision)).toEqual([rev, revs[0]]);
     expect((await wc(B, 'b1'))!.status.history.map((h: { revision: string }) => h.revision)).toEqual([rev, revs[1], revs[0]]);
+    const table = await runMain(['history', 'cluster', 'b1', '--repo', repo.dir, '--kubeconfig', suiteKubeconfig()]);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^REVISION\s+STATE\s+APPLIED\s+AUTHOR\s+SUBJECT$/);
+    expect(table.stdout.split('\n')[1]).toMatch(new RegExp(`^${rev.slice(0, 12)}\\s+current\\s`));
+    expect(table.stdout).toContain('fix a2 and stage B');
+    const missing = await runMain(['history', 'cluster', 'nope', '--kubeconfig', suiteKubeconfig()]);
+    expect(missing.code).toBe(3);
   });
 });
