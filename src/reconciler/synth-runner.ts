@@ -7,6 +7,7 @@ import type { ManifestSet } from '../model/manifest-set.js';
 import { runChild, type ChildResult } from './_run-child.js';
 import { hashTree, sha256 } from './_tree-hash.js';
 import { excerpt, Redactor } from './redact.js';
+import { withProgress } from './progress.js';
 import { limitHit, Sandbox, type SandboxLimits } from './sandbox.js';
 import { SynthError } from './synth-error.js';
 import { missingInterface, readManifestSets, SYNTH_SETS_ARGS, type ManifestSetsRead } from './synth-output.js';
@@ -49,6 +50,8 @@ export interface SynthRunnerOptions {
    */
   seedInstallations?: string[];
   logger: Logger;
+  /** How often a long step (npm ci, tsc) logs that it still runs. @default 15000 */
+  progressIntervalMs?: number;
 }
 
 /** Manifests of one revision. */
@@ -192,11 +195,13 @@ export class SynthRunner {
       for (const f of ['package.json', 'package-lock.json', '.npmrc']) {
         if (existsSync(path.join(checkout, f))) await cp(path.join(checkout, f), path.join(scratch, f));
       }
-      this.options.logger.info({ lockHash: lockHash.slice(0, 12) }, 'installing dependencies of a new lockfile');
-      const r = await runChild(
-        this.options.npm ?? 'npm',
-        ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
-        { cwd: scratch, env: pickEnv(NPM_ENV), timeoutMs: this.options.installTimeoutMs ?? 600_000 },
+      const r = await withProgress(this.options.logger.child({ lockHash: lockHash.slice(0, 12) }), 'installing the dependencies of a new lockfile (npm ci)', () =>
+        runChild(this.options.npm ?? 'npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+          cwd: scratch,
+          env: pickEnv(NPM_ENV),
+          timeoutMs: this.options.installTimeoutMs ?? 600_000,
+        }),
+        this.options.progressIntervalMs,
       );
       if (r.timedOut) throw new SynthError('install', `npm ci timed out after ${this.options.installTimeoutMs ?? 600_000} ms`);
       if (r.code !== 0) throw new SynthError('install', `npm ci failed:\n${this.excerpt(r.stderr, 15)}`);
@@ -247,15 +252,16 @@ export class SynthRunner {
         }),
       );
       const timeoutMs = this.options.installTimeoutMs ?? 600_000;
-      const r = await sandbox.run({
+      const readOnly = await this.dependencies(checkout);
+      const r = await withProgress(this.options.logger, 'compiling a new source tree of the revision (tsc)', () => sandbox.run({
         argv: [this.options.node ?? process.execPath, tsc, '-p', config],
         cwd: checkout,
-        readOnly: await this.dependencies(checkout),
+        readOnly,
         writable: [outDir],
         env: sandboxEnv(this.options.maxOldSpaceMb ?? 1024),
         limits: this.limits(timeoutMs),
         timeoutMs,
-      });
+      }), this.options.progressIntervalMs);
       if (r.code !== 0) {
         throw new SynthError('build', limitHit(r) ? this.failure('the TypeScript build', r, timeoutMs, r.stderr) : `this revision does not compile:\n${this.excerpt(r.stdout || r.stderr, 20)}`);
       }
