@@ -178,4 +178,33 @@ describe('per-cluster isolation of declarations that do not validate', () => {
     const missing = await runMain(['history', 'cluster', 'nope', '--kubeconfig', suiteKubeconfig()]);
     expect(missing.code).toBe(3);
   });
+
+  it('a suspended cluster stays on its revision and names the one that waits; resumed, it takes it', async () => {
+    const before = (await wc(A, 'a1'))!.status.revision;
+    const clusterBefore = await capiCluster(A, 'a1');
+    const annotate = (value: string | null) =>
+      client.request({
+        verb: 'patch',
+        method: 'PATCH',
+        path: `/apis/clusterops.io/v1alpha1/namespaces/${A}/workloadclusters/a1`,
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { annotations: { 'clusterops.io/suspend': value } } },
+      });
+    await annotate('true');
+    repo.write(`clusters/${A}/a1.yaml`, declarationYaml('a1', { kubernetesVersion: 'v1.34.3' }));
+    const rev = repo.commit('upgrade a1 while it is suspended');
+    const pass = await reconciler.runOnce();
+    expect(pass.revision).toBe(rev);
+    expect((await capiCluster(A, 'a1'))?.spec.topology.version).toBe(clusterBefore!.spec.topology.version);
+    const held = (await wc(A, 'a1'))!.status;
+    expect(held.phase).toBe('Suspended');
+    expect(held.revision).toBe(before);
+    expect(held.waitingRevision).toBe(rev);
+    await annotate(null);
+    await reconciler.runOnce();
+    expect((await capiCluster(A, 'a1'))?.spec.topology.version).toBe('v1.34.3');
+    const resumed = (await wc(A, 'a1'))!.status;
+    expect(resumed.revision).toBe(rev);
+    expect(resumed.waitingRevision).toBeUndefined();
+  });
 });
