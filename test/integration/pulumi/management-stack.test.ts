@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findPulumiEngine, missingKubernetesProvider } from '../../../src/cli/commands/_pulumi-engine.js';
+import { findPulumiEngine, missingKubernetesProvider } from '../../../src/pulumi/engine.js';
 import { managementWorkspace, PulumiStackError, runManagementStack, type StackRunReport } from '../../../src/cli/commands/_pulumi-stack.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { loadKubeconfig } from '../../../src/kube/kubeconfig.js';
