@@ -36,7 +36,7 @@ export function managedClusters(fleet: Fleet, stages: readonly string[]): Worklo
 
 /**
  * Declares the management plane of one management cluster: a Namespace per managed stage, the
- * reconciler and its Secrets, and each managed cluster's identity (see ClusterIdentity).
+ * reconciler and its Secrets (scope `all` only), and each managed cluster's identity (see ClusterIdentity).
  */
 export function managementStack(
   config: StackConfig,
@@ -47,7 +47,7 @@ export function managementStack(
   const namespaces = stageNamespaces(
     config.stages.map((name) => ({ name, protect: clusters.some((c) => c.stage === name && c.spec.deletionProtection) })),
   );
-  reconcilerResources(config, reconcilerManifests);
+  if (config.scope === 'all') reconcilerResources(config, reconcilerManifests);
   const summaries: Record<string, ClusterSummary> = {};
   for (const cluster of clusters) {
     const namespace = namespaces.get(cluster.stage)!;
