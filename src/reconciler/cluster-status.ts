@@ -5,6 +5,7 @@
  */
 import type { Action } from '../model/outcome.js';
 import type { ClusterApiFacts } from './cluster-api-facts.js';
+import type { StackUpReport } from './stack-runner.js';
 import type { ConditionInput, Phase, Replicas, WorkloadClusterStatus } from './status.js';
 
 /** What the reconciler knows about one ManifestSet of a cluster. */
@@ -33,8 +34,10 @@ export interface StatusFacts {
   lastFetched?: string;
   suspended: boolean;
   fetchError?: string;
-  /** The newest revision fetched, when it was rejected (synth or admission). */
-  rejected?: { revision: string; error: string };
+  /** The newest revision fetched, when it was rejected (synth or admission; phase `pulumi`: its stack's up failed). */
+  rejected?: { revision: string; error: string; phase?: string };
+  /** The newest stack step (`--pulumi-stack`), when the reconciler runs one. */
+  stack?: StackUpReport;
   management?: SetFacts;
   /** Undefined when the cluster declares no add-ons. */
   addons?: AddonFacts;
@@ -51,6 +54,7 @@ const rejectedMessage = (f: StatusFacts) => `revision ${f.rejected!.revision.sli
 /** Synced: whether the newest revision's management objects of the cluster are applied. */
 const SYNCED: Rule[] = [
   { when: (f) => !!f.fetchError, then: (f) => ({ status: 'False', reason: 'FetchFailed', message: f.fetchError! }) },
+  { when: (f) => f.rejected?.phase === 'pulumi', then: (f) => ({ status: 'False', reason: 'StackUpFailed', message: rejectedMessage(f) }) },
   { when: (f) => !!f.rejected, then: (f) => ({ status: 'False', reason: 'RevisionRejected', message: rejectedMessage(f) }) },
   { when: (f) => !!f.management?.lastError, then: (f) => ({ status: 'False', reason: 'ApplyFailed', message: f.management!.lastError! }) },
   { when: (f) => !f.management || f.management.inSync, then: (f) => ({ status: 'True', reason: 'Applied', message: `revision ${f.goodRevision} applied` }) },
@@ -167,6 +171,7 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
     ...(f.management?.appliedAt ? { lastAppliedTime: f.management.appliedAt } : {}),
     ...(errors.length > 0 ? { lastError: errors.join('\n') } : {}),
     ...(Object.keys(counts).length > 0 ? { lastChangeSet: counts } : {}),
+    ...(f.stack ? { stack: stackStatus(f.stack) } : {}),
     ...(health ? { addons: { ready: health.ready, total: health.total, ...(health.notReady.length ? { message: health.notReady.join('; ') } : {}) } } : {}),
     ...(capi
       ? {
@@ -186,6 +191,19 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
       available,
       addonsReady,
     ],
+  };
+}
+
+/** What status says of the newest stack step: never its error text (that is lastError) nor anything of the state. */
+function stackStatus(r: StackUpReport): NonNullable<WorkloadClusterStatus['stack']> {
+  return {
+    name: r.stack,
+    result: r.result,
+    revision: r.revision,
+    durationMs: r.durationMs,
+    at: r.at,
+    ...(r.changes ? { changes: r.changes } : {}),
+    ...(r.lastUpRevision ? { lastUpRevision: r.lastUpRevision } : {}),
   };
 }
 

@@ -3,7 +3,8 @@
  * at 100 clusters, the first preview, the up that creates everything, and a no-op preview after it
  * (3 runs), each through the Automation API as `clusterops preview [--up]` runs it: file backend in
  * a temp folder, a passphrase, the reconciler workload not awaited (the bench control plane has no
- * kubelet). Against a control plane of its own (or CLUSTEROPS_BENCH_KUBECONFIG's).
+ * kubelet). Against a control plane of its own per size (or CLUSTEROPS_BENCH_KUBECONFIG's: then
+ * the sizes meet each other's retained protected Secrets, so give one size at a time).
  * Run after `tsc`: `node dist/test/bench/pulumi-bench.js`.
  */
 import { execFileSync } from 'node:child_process';
@@ -80,12 +81,18 @@ async function benchSize(clusters: number, kubeconfig: string, work: string): Pr
 
 export async function runPulumiBench(sizes: number[] = [4, 100]): Promise<PulumiBenchRow[]> {
   const work = mkdtempSync(path.join(tmpdir(), 'clusterops-pulumi-bench-'));
-  const cluster = await benchCluster(work);
   const rows: PulumiBenchRow[] = [];
   try {
     process.stdout.write('| clusters | resources created | preview (first) | up | no-op preview |\n| --- | --- | --- | --- | --- |\n');
     for (const clusters of sizes) {
-      const row = await benchSize(clusters, cluster.kubeconfig, work);
+      // A control plane per size: destroy retains the protected clusters' Secrets (retainOnDelete), which the next size would meet.
+      const cluster = await benchCluster(path.join(work, `cp-${clusters}`));
+      let row: PulumiBenchRow;
+      try {
+        row = await benchSize(clusters, cluster.kubeconfig, work);
+      } finally {
+        await cluster.stop();
+      }
       rows.push(row);
       const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
       process.stdout.write(
@@ -93,7 +100,6 @@ export async function runPulumiBench(sizes: number[] = [4, 100]): Promise<Pulumi
       );
     }
   } finally {
-    await cluster.stop();
     rmSync(work, { recursive: true, force: true });
   }
   return rows;
