@@ -190,7 +190,7 @@ describe('stacks/ program: stage filtering and refusals', () => {
     const only = await runProgram(dir, { stages: 'production,staging', scope: 'identities' }, []);
     expect(only.error).toBeUndefined();
     const kinds = new Set(only.registrations.map((r) => r.type));
-    expect([...kinds].sort()).toEqual(['clusterops:identity:ClusterIdentity', KEY_MATERIAL_TYPE, 'kubernetes:core/v1:Namespace', SECRET_TYPE].sort());
+    expect([...kinds].sort()).toEqual(['clusterops:identity:ClusterIdentity', KEY_MATERIAL_TYPE, 'kubernetes:core/v1:Namespace', SECRET_TYPE, 'pulumi:providers:kubernetes'].sort());
     const namespaces = only.registrations.filter((r) => r.type === 'kubernetes:core/v1:Namespace').map((r) => meta(r).name);
     expect(namespaces.sort()).toEqual(['production', 'staging']);
     expect(secrets(only).every((r) => ['production', 'staging'].includes(meta(r).namespace))).toBe(true);
