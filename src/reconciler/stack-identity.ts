@@ -7,7 +7,7 @@
 import type https from 'node:https';
 import { stringify } from 'yaml';
 import type { KubeApi } from '../kube/client.js';
-import type { KubeconfigSource } from '../kube/kubeconfig.js';
+import type { KubeconfigCluster, KubeconfigSource } from '../kube/kubeconfig.js';
 import type { KubeObject } from '../model/manifest-set.js';
 
 /** Name of the ServiceAccount, ClusterRole, Roles and bindings of the Pulumi program's identity. */
@@ -99,9 +99,15 @@ function objectPath(o: KubeObject): string {
   return `${base}${ns}/${plural}/${encodeURIComponent(o.metadata.name)}`;
 }
 
-/** A kubeconfig for the program: the management cluster's server and CA, and the program's token. */
+/** The program's credential: its token, and a kubeconfig of the management cluster's CA with it. */
 export interface IssuedIdentity {
-  kubeconfig: string;
+  /** The management cluster's API server URL, as the reconciler reaches it. */
+  server: string;
+  /**
+   * The kubeconfig: the server (or `via`, an address that forwards to it, with the server's host
+   * as the TLS name, so its certificate is still verified), the CA, and the token as the only credential.
+   */
+  kubeconfig(via?: string): string;
   /** The token itself, for the redactor. */
   token: string;
 }
@@ -117,7 +123,7 @@ export class StackIdentity {
   /**
    * Makes sure its own namespace and each stage Namespace exist (the program may only patch those), applies the identity's
    * objects for exactly `stages` (a stage no longer declared loses its grant: its Role is deleted),
-   * and returns a kubeconfig with a new token of TOKEN_SECONDS.
+   * and issues a new token of TOKEN_SECONDS.
    */
   async issue(stages: readonly string[], previous: readonly string[] = []): Promise<IssuedIdentity> {
     const granted = grantableStages(stages);
@@ -140,7 +146,11 @@ export class StackIdentity {
     });
     const token = body.status?.token;
     if (!token) throw new Error(`the API server issued no token for ServiceAccount ${this.namespace}/${STACK_IDENTITY_NAME}`);
-    return { kubeconfig: await this.kubeconfigWith(token), token };
+    const cluster = this.kubeconfig.getCurrentCluster();
+    if (!cluster) throw new Error('the reconciler kubeconfig has no current cluster');
+    const tls: https.RequestOptions = {};
+    await this.kubeconfig.applyToHTTPSOptions(tls);
+    return { server: cluster.server, token, kubeconfig: (via) => kubeconfigWith(cluster, tls, token, via) };
   }
 
   private async apply(o: KubeObject): Promise<void> {
@@ -153,25 +163,22 @@ export class StackIdentity {
       body: o,
     });
   }
+}
 
-  /** The management cluster's server, CA and TLS name, with `token` as the only credential. */
-  private async kubeconfigWith(token: string): Promise<string> {
-    const cluster = this.kubeconfig.getCurrentCluster();
-    if (!cluster) throw new Error('the reconciler kubeconfig has no current cluster');
-    const tls: https.RequestOptions = {};
-    await this.kubeconfig.applyToHTTPSOptions(tls);
-    const ca = tls.ca === undefined ? undefined : Buffer.from(Array.isArray(tls.ca) ? tls.ca.join('\n') : String(tls.ca)).toString('base64');
-    const clusterEntry: Record<string, unknown> = { server: cluster.server };
-    if (ca) clusterEntry['certificate-authority-data'] = ca;
-    if (cluster.tlsServerName) clusterEntry['tls-server-name'] = cluster.tlsServerName;
-    if (cluster.skipTLSVerify) clusterEntry['insecure-skip-tls-verify'] = true;
-    return stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'management', cluster: clusterEntry }],
-      users: [{ name: STACK_IDENTITY_NAME, user: { token } }],
-      contexts: [{ name: 'pulumi', context: { cluster: 'management', user: STACK_IDENTITY_NAME } }],
-      'current-context': 'pulumi',
-    });
-  }
+/** The management cluster's server (or `via`), CA and TLS name, with `token` as the only credential. */
+function kubeconfigWith(cluster: KubeconfigCluster, tls: https.RequestOptions, token: string, via?: string): string {
+  const ca = tls.ca === undefined ? undefined : Buffer.from(Array.isArray(tls.ca) ? tls.ca.join('\n') : String(tls.ca)).toString('base64');
+  const clusterEntry: Record<string, unknown> = { server: via ?? cluster.server };
+  if (ca) clusterEntry['certificate-authority-data'] = ca;
+  const tlsName = cluster.tlsServerName ?? (via ? new URL(cluster.server).hostname.replace(/^\[|\]$/g, '') : undefined);
+  if (tlsName) clusterEntry['tls-server-name'] = tlsName;
+  if (cluster.skipTLSVerify) clusterEntry['insecure-skip-tls-verify'] = true;
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'management', cluster: clusterEntry }],
+    users: [{ name: STACK_IDENTITY_NAME, user: { token } }],
+    contexts: [{ name: 'pulumi', context: { cluster: 'management', user: STACK_IDENTITY_NAME } }],
+    'current-context': 'pulumi',
+  });
 }

@@ -4,7 +4,8 @@
  * exist before the Clusters that use them. The program is the revision's code, so the whole engine
  * (CLI, language host, program, kubernetes provider, dynamic provider) runs in the Sandbox, with
  * the least-privilege identity of StackIdentity as its only credential and the passphrase and state
- * backend given to it alone; nothing of the reconciler's environment or files reaches it.
+ * backend given to it alone; nothing of the reconciler's environment or files reaches it. Its
+ * network namespace is its own too: the one way out is a forwarder to the API server (_api-tunnel.ts).
  */
 import { existsSync } from 'node:fs';
 import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { PulumiEngine } from '../pulumi/engine.js';
 import { explainPulumiFailure } from '../pulumi/failures.js';
+import { openApiTunnel, TUNNEL_PORT, TUNNEL_SCRIPT } from './_api-tunnel.js';
 import { hashTree, sha256 } from './_tree-hash.js';
 import { excerpt, type Redactor } from './redact.js';
 import { limitHit, SANDBOX_UID, type Sandbox, type SandboxLimits } from './sandbox.js';
@@ -250,10 +252,14 @@ export class StackRunner {
   /** `pulumi up` in the sandbox through the Automation API; resolves Pulumi's counts. */
   private async up(checkout: string, identity: IssuedIdentity): Promise<Record<string, number>> {
     const run = await this.scratch('stack-run-');
+    const tunnels: Array<{ close(): Promise<void> }> = [];
     try {
       await this.o.sandbox.giveWritable(run);
       const kubeconfig = path.join(run, 'kubeconfig');
-      await writeFile(kubeconfig, identity.kubeconfig, { mode: 0o400 });
+      // The sandbox has no network: the program reaches the API server alone, through a forwarder to a unix socket.
+      await writeFile(kubeconfig, identity.kubeconfig(`https://127.0.0.1:${TUNNEL_PORT}`), { mode: 0o400 });
+      const tunnel = await openApiTunnel(path.join(run, 'api.sock'), identity.server, this.o.sandbox.kind === 'bubblewrap-root' ? SANDBOX_UID : undefined);
+      tunnels.push(tunnel);
       const passphrase = path.join(run, 'passphrase');
       await writeFile(passphrase, await readFile(this.o.passphraseFile), { mode: 0o400 });
       const { home, plugins } = await this.pulumiHome();
@@ -287,15 +293,17 @@ export class StackRunner {
       const sandbox = this.o.sandbox;
       const limits = this.limits();
       const timeoutMs = this.timeoutMs;
-      const readOnly = [...deps, this.o.engine.pulumiDir, plugins, ...['/etc/resolv.conf', '/etc/hosts'].filter((f) => existsSync(f))];
+      const readOnly = [...deps, this.o.engine.pulumiDir, plugins];
+      const socket = path.join(run, 'api.sock');
       const { LocalWorkspace, PulumiCommand } = await import('@pulumi/pulumi/automation/index.js');
       const real = await PulumiCommand.get({ root: path.dirname(this.o.engine.pulumiDir), skipVersionCheck: true });
       // Every command the Automation API runs goes through the sandbox; none inherits this process's environment.
       const sandboxed = Object.assign(Object.create(Object.getPrototypeOf(real) as object) as typeof real, real, {
         run: async (args: string[]) => {
-          const argv = [real.command, ...args, ...(args.includes('--non-interactive') ? [] : ['--non-interactive'])];
+          const pulumiArgv = [real.command, ...args, ...(args.includes('--non-interactive') ? [] : ['--non-interactive'])];
+          const argv = [node, '-e', TUNNEL_SCRIPT, socket, String(TUNNEL_PORT), ...pulumiArgv];
           const t0 = Date.now();
-          const r = await sandbox.run({ argv, cwd: checkout, readOnly, writable: [home, backend, run], env, limits, timeoutMs, network: 'host', keepBytes: 16 * 1024 * 1024 });
+          const r = await sandbox.run({ argv, cwd: checkout, readOnly, writable: [home, backend, run], env, limits, timeoutMs, keepBytes: 16 * 1024 * 1024 });
           this.o.logger.debug({ command: args[0], code: r.code, ms: Date.now() - t0 }, 'pulumi command in the sandbox');
           if (r.code !== 0) {
             const why = limitHit(r) ? ` (hit its ${limitHit(r)} limit)` : '';
@@ -314,6 +322,7 @@ export class StackRunner {
         throw new Error(explainPulumiFailure(error));
       }
     } finally {
+      for (const t of tunnels) await t.close();
       await rm(run, { recursive: true, force: true });
     }
   }
