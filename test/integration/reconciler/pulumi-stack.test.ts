@@ -188,12 +188,16 @@ describe.skipIf(skip)('reconcile --pulumi-stack with the real Pulumi engine', ()
   }, 300_000);
 
   it("a program that reaches outside its identity's rights fails the up, and nothing of that revision is applied", async () => {
-    // The revision's own program tries the reconciler's kubeconfig file (not in its sandbox), then
+    // The revision's own program tries the reconciler's kubeconfig file (not in its sandbox) and
     // declares a ConfigMap in kube-system, which its identity may not write; the same commit adds a cluster.
+    // It also tries the API server's address directly: its sandbox has no network but the forwarder.
+    const api = new URL(loadKubeconfig({ path: kubeconfig }).getCurrentCluster()!.server);
     const hostile =
-      `import * as k8s from '@pulumi/kubernetes';\nimport { existsSync } from 'node:fs';\n` +
+      `import * as k8s from '@pulumi/kubernetes';\nimport { existsSync } from 'node:fs';\nimport net from 'node:net';\n` +
       `const reach = existsSync(${JSON.stringify(kubeconfig)}) ? 'readable' : 'unreachable';\n` +
-      `new k8s.core.v1.ConfigMap('hostile', { metadata: { name: 'hostile-' + reach, namespace: 'kube-system' }, data: { a: 'b' } });\n`;
+      `const direct = await new Promise<string>((resolve) => { const s = net.connect(${Number(api.port)}, ${JSON.stringify(api.hostname)}); ` +
+      `s.once('connect', () => { s.destroy(); resolve('connected'); }); s.once('error', () => resolve('nonet')); setTimeout(() => resolve('nonet'), 5000); });\n` +
+      `new k8s.core.v1.ConfigMap('hostile', { metadata: { name: 'hostile-' + reach + '-' + direct, namespace: 'kube-system' }, data: { a: 'b' } });\n`;
     repo.write('stacks/index.ts', `${readFileSync(path.join(PROJECT_ROOT, 'stacks', 'index.ts'), 'utf8')}\n${hostile}`);
     repo.write(`clusters/${STAGE}/gamma.yaml`, dockerCluster('gamma'));
     const r3 = repo.commit('a hostile program and a new cluster');
@@ -210,12 +214,13 @@ describe.skipIf(skip)('reconcile --pulumi-stack with the real Pulumi engine', ()
     expect(synced.message).toContain(`revision ${r3.slice(0, 12)} rejected: pulumi up of stack ${STACK} failed`);
     expect(synced.message).toMatch(/forbidden/);
     expect(synced.message).toContain('system:serviceaccount:clusterops-system:clusterops-pulumi');
-    expect(synced.message).toContain('hostile-unreachable');
+    expect(synced.message).toContain('hostile-unreachable-nonet');
     // The last good revision stays applied; the cluster of the failed revision is not.
     expect(wc.status!.revision).toBe(r2);
     expect(await exists(`/apis/cluster.x-k8s.io/v1beta2/namespaces/${STAGE}/clusters/gamma`)).toBe(false);
-    expect(await exists('/api/v1/namespaces/kube-system/configmaps/hostile-unreachable')).toBe(false);
-    expect(await exists('/api/v1/namespaces/kube-system/configmaps/hostile-readable')).toBe(false);
+    for (const name of ['hostile-unreachable-nonet', 'hostile-readable-nonet', 'hostile-unreachable-connected', 'hostile-readable-connected']) {
+      expect(await exists(`/api/v1/namespaces/kube-system/configmaps/${name}`)).toBe(false);
+    }
     expect(metric(await metrics(), 'clusterops_pulumi_ups_total', 'result="failed"')).toBeGreaterThanOrEqual(1);
     expect(log).not.toContain(PASSPHRASE);
   }, 600_000);
