@@ -25,24 +25,36 @@ export const RECONCILER_WORKLOAD_MODES = ['await', 'skipAwait', 'none'] as const
 /** One of RECONCILER_WORKLOAD_MODES. */
 export type ReconcilerWorkloadMode = (typeof RECONCILER_WORKLOAD_MODES)[number];
 
+/**
+ * What the stack declares (`scope`): `all` (the stage Namespaces, the reconciler and every managed
+ * cluster's identity), or `identities` (only the stage Namespaces and the identity Secrets: the stack
+ * the reconciler itself runs with `--pulumi-stack`, whose least-privilege identity may touch nothing else).
+ */
+export const STACK_SCOPES = ['all', 'identities'] as const;
+
+/** One of STACK_SCOPES. */
+export type StackScope = (typeof STACK_SCOPES)[number];
+
 /** The settings of one management stack (`Pulumi.<stack>.yaml`), validated. */
 export interface StackConfig {
+  /** What the stack declares (`scope`, see STACK_SCOPES). @default all */
+  scope: StackScope;
   /** Stage folders of `clusters/` this management cluster manages (`stages`: JSON list or comma-separated). */
   stages: string[];
   /** Absolute path of the clusters folder. @default `clusters` beside Pulumi.yaml, overridden by `clustersDir` and then by $CLUSTEROPS_CLUSTERS_DIR */
   clustersDir: string;
-  /** Repository the reconciler follows (`gitUrl`). */
-  gitUrl: string;
+  /** Repository the reconciler follows (`gitUrl`); required with scope `all`, unused with `identities`. */
+  gitUrl?: string;
   /** Branch the reconciler follows (`gitBranch`). @default main */
   gitBranch: string;
   /** User name paired with the token (`gitUsername`). @default git */
   gitUsername: string;
-  /** Token or password for the repository (`gitToken`, secret). */
-  gitToken: pulumi.Output<string>;
-  /** Shared secret of push webhooks (`webhookSecret`, secret). */
-  webhookSecret: pulumi.Output<string>;
-  /** Version of the reconciler to run (`reconcilerVersion`), the tag of its image. */
-  reconcilerVersion: string;
+  /** Token or password for the repository (`gitToken`, secret); required with scope `all`. */
+  gitToken?: pulumi.Output<string>;
+  /** Shared secret of push webhooks (`webhookSecret`, secret); required with scope `all`. */
+  webhookSecret?: pulumi.Output<string>;
+  /** Version of the reconciler to run (`reconcilerVersion`), the tag of its image; required with scope `all`. */
+  reconcilerVersion?: string;
   /** Namespace of the reconciler (`reconcilerNamespace`). @default clusterops-system */
   reconcilerNamespace: string;
   /** Whether up deploys and awaits the reconciler's workload (`reconcilerWorkload`, see RECONCILER_WORKLOAD_MODES). @default await */
@@ -76,6 +88,12 @@ function parseStages(raw: string): string[] {
     throw new StackConfigError(`${PROJECT_NAME}:stages must name at least one stage folder, e.g. ["production"] or production,staging`);
   }
   return [...new Set(list as string[])].sort();
+}
+
+function parseScope(raw: string | undefined): StackScope {
+  if (raw === undefined || raw === '') return 'all';
+  if ((STACK_SCOPES as readonly string[]).includes(raw)) return raw as StackScope;
+  throw new StackConfigError(`${PROJECT_NAME}:scope is ${JSON.stringify(raw)}; it must be one of ${STACK_SCOPES.join(', ')}`);
 }
 
 function parseReconcilerWorkload(raw: string | undefined): ReconcilerWorkloadMode {
@@ -112,6 +130,13 @@ export function readStackConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
     }
     return value;
   };
+  const scope = parseScope(cfg.get('scope'));
+  const clustersDir = env[CLUSTERS_DIR_ENV] || cfg.get('clustersDir') || 'clusters';
+  const stages = parseStages(required('stages'));
+  // The identities-only stack declares nothing of the reconciler: none of its settings are read.
+  if (scope === 'identities') {
+    return { scope, stages, clustersDir: path.resolve(cwd, clustersDir), gitBranch: 'main', gitUsername: 'git', reconcilerNamespace: DEFAULT_RECONCILER_NAMESPACE, reconcilerWorkload: 'none' };
+  }
   for (const key of SECRET_CONFIG_KEYS) {
     if (cfg.get(key) === undefined) {
       throw new StackConfigError(`${PROJECT_NAME}:${key} is not set (pulumi config set --secret ${key} <value>)`);
@@ -122,7 +147,6 @@ export function readStackConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
       );
     }
   }
-  const clustersDir = env[CLUSTERS_DIR_ENV] || cfg.get('clustersDir') || 'clusters';
   const reconcilerNamespace = cfg.get('reconcilerNamespace') ?? DEFAULT_RECONCILER_NAMESPACE;
   const reconcilerWorkload = parseReconcilerWorkload(cfg.get('reconcilerWorkload'));
   // The reconciler's chart (src/charts/reconciler-deployment.ts) always runs it in clusterops-system.
@@ -133,7 +157,8 @@ export function readStackConfig(env: NodeJS.ProcessEnv = process.env, cwd: strin
     );
   }
   return {
-    stages: parseStages(required('stages')),
+    scope,
+    stages,
     clustersDir: path.resolve(cwd, clustersDir),
     gitUrl: parseGitUrl(required('gitUrl')),
     gitBranch: cfg.get('gitBranch') ?? 'main',

@@ -29,5 +29,5 @@ export default async function program(): Promise<ManagementStackOutputs> {
     const lines = loaded.problems.map(formatProblem);
     throw new pulumi.RunError(`${lines.length} problem(s) in ${config.clustersDir}:\n${lines.join('\n')}`);
   }
-  return managementStack(config, loaded.fleet, reconcilerManifests(config));
+  return managementStack(config, loaded.fleet, config.scope === 'all' ? reconcilerManifests(config) : undefined);
 }

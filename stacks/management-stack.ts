@@ -1,3 +1,4 @@
+import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { Fleet } from '../src/model/fleet.js';
 import type { WorkloadCluster } from '../src/model/workload-cluster.js';
@@ -6,6 +7,15 @@ import type { StackConfig } from './config.js';
 import { ClusterIdentity, IDENTITY_SECRET_SUFFIXES, identitySecretName } from './identities.js';
 import { stageNamespaces } from './namespaces.js';
 import { reconcilerResources } from './reconciler.js';
+
+/**
+ * Name of the stack's one kubernetes provider (it reads the management cluster from KUBECONFIG,
+ * like a default provider). Explicit, because the yaml/v2 ConfigGroup is a component the provider
+ * constructs itself: without a provider of ours, its children are registered with an unversioned
+ * default provider (`default`) during up, which a preview does not register, so every preview after
+ * an up planned to delete it; and the program's own resources had another (`default_4_25_0`).
+ */
+export const MANAGEMENT_PROVIDER = 'management';
 
 /** What the stack exports for one cluster: where its identity lives; never key material. */
 export interface ClusterSummary {
@@ -36,7 +46,7 @@ export function managedClusters(fleet: Fleet, stages: readonly string[]): Worklo
 
 /**
  * Declares the management plane of one management cluster: a Namespace per managed stage, the
- * reconciler and its Secrets, and each managed cluster's identity (see ClusterIdentity).
+ * reconciler and its Secrets (scope `all` only), and each managed cluster's identity (see ClusterIdentity).
  */
 export function managementStack(
   config: StackConfig,
@@ -44,14 +54,17 @@ export function managementStack(
   reconcilerManifests?: readonly KubeObject[],
 ): ManagementStackOutputs {
   const clusters = managedClusters(fleet, config.stages);
+  // One explicit provider for everything, the yaml/v2 ConfigGroup's children included: see MANAGEMENT_PROVIDER.
+  const provider = new k8s.Provider(MANAGEMENT_PROVIDER, {});
   const namespaces = stageNamespaces(
     config.stages.map((name) => ({ name, protect: clusters.some((c) => c.stage === name && c.spec.deletionProtection) })),
+    { provider },
   );
-  reconcilerResources(config, reconcilerManifests);
+  if (config.scope === 'all') reconcilerResources(config, reconcilerManifests, { provider });
   const summaries: Record<string, ClusterSummary> = {};
   for (const cluster of clusters) {
     const namespace = namespaces.get(cluster.stage)!;
-    new ClusterIdentity(cluster, { namespace: namespace.metadata.name });
+    new ClusterIdentity(cluster, { namespace: namespace.metadata.name }, { providers: [provider] });
     summaries[`${cluster.stage}/${cluster.name}`] = {
       namespace: cluster.stage,
       secrets: IDENTITY_SECRET_SUFFIXES.map((s) => identitySecretName(cluster.name, s)),

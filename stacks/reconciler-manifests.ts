@@ -11,8 +11,8 @@ import type { StackConfig } from './config.js';
 export function reconcilerManifests(config: StackConfig): KubeObject[] {
   const app = new App();
   const chart = new ReconcilerDeploymentChart(app, 'clusterops-reconciler', {
-    image: `clusterops:${config.reconcilerVersion}`,
-    repo: config.gitUrl,
+    image: `clusterops:${config.reconcilerVersion!}`,
+    repo: config.gitUrl!,
     branch: config.gitBranch,
   });
   return (chart.toJson() as KubeObject[]).filter((o) => o.kind !== 'Namespace');

@@ -48,7 +48,7 @@ export function reconcilerResources(
     {
       metadata: { name: GIT_CREDENTIALS_SECRET, namespace: namespace.metadata.name },
       type: 'Opaque',
-      stringData: { username: config.gitUsername, password: pulumi.secret(config.gitToken) },
+      stringData: { username: config.gitUsername, password: pulumi.secret(config.gitToken!) },
     },
     secretOpts,
   );
@@ -57,7 +57,7 @@ export function reconcilerResources(
     {
       metadata: { name: WEBHOOK_SECRET, namespace: namespace.metadata.name },
       type: 'Opaque',
-      stringData: { secret: pulumi.secret(config.webhookSecret) },
+      stringData: { secret: pulumi.secret(config.webhookSecret!) },
     },
     secretOpts,
   );

@@ -129,6 +129,19 @@ export function workloadClusterCrd(): KubeObject {
                       type: 'object',
                       properties: { ready: { type: 'integer' }, total: { type: 'integer' }, message: { type: 'string' } },
                     },
+                    stack: {
+                      type: 'object',
+                      description: "The newest pulumi up of the reconciler's stack (--pulumi-stack): result, revision, duration.",
+                      properties: {
+                        name: { type: 'string' },
+                        result: { type: 'string', enum: ['succeeded', 'failed', 'unchanged'] },
+                        revision: { type: 'string' },
+                        lastUpRevision: { type: 'string' },
+                        durationMs: { type: 'integer' },
+                        at: { type: 'string', format: 'date-time' },
+                        changes: { type: 'object', additionalProperties: { type: 'integer' } },
+                      },
+                    },
                     cluster: {
                       type: 'object',
                       description: 'What Cluster API reports of the cluster (its Cluster status).',

@@ -14,12 +14,12 @@ const KEEP_BYTES = 64 * 1024;
 
 /**
  * Runs a program in its own process group, killing the whole group at the deadline. `stdoutFd`
- * sends stdout to an open file instead of a pipe.
+ * sends stdout to an open file instead of a pipe; `keepBytes` is how much of each stream is kept (64 KiB).
  */
 export function runChild(
   file: string,
   args: string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; stdoutFd?: number },
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; stdoutFd?: number; keepBytes?: number },
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
@@ -30,7 +30,8 @@ export function runChild(
     });
     let stderr = '';
     let stdout = '';
-    const keep = (acc: string, chunk: Buffer) => (acc + chunk.toString('utf8')).slice(-KEEP_BYTES);
+    const keepBytes = options.keepBytes ?? KEEP_BYTES;
+    const keep = (acc: string, chunk: Buffer) => (acc + chunk.toString('utf8')).slice(-keepBytes);
     child.stderr?.on('data', (c: Buffer) => (stderr = keep(stderr, c)));
     child.stdout?.on('data', (c: Buffer) => (stdout = keep(stdout, c)));
     let timedOut = false;

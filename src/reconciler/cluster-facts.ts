@@ -20,6 +20,7 @@ export function clusterFacts(c: DeclaredCluster, good: GoodRevision, targets: Re
     suspended: requests.suspended(c.stage, c.name),
     fetchError: revisions.fetchError,
     rejected: revisions.rejected,
+    stack: revisions.stack,
     management: mgmt && setFacts(mgmt),
     addons: addons && { ...setFacts(addons), waiting: addons.waiting, health: addons.health },
   };

@@ -6,6 +6,7 @@
 import type { Action } from '../model/outcome.js';
 import type { ClusterApiFacts } from './cluster-api-facts.js';
 import { formatProblem, type Problem } from '../spec/problem.js';
+import type { StackUpReport } from './stack-runner.js';
 import { HISTORY_LENGTH, type ConditionInput, type HistoryEntry, type Phase, type Replicas, type WorkloadClusterStatus } from './status.js';
 
 /** What the reconciler knows about one ManifestSet of a cluster. */
@@ -34,8 +35,10 @@ export interface StatusFacts {
   lastFetched?: string;
   suspended: boolean;
   fetchError?: string;
-  /** The newest revision fetched, when it was rejected (synth or admission). */
-  rejected?: { revision: string; error: string };
+  /** The newest revision fetched, when it was rejected (synth or admission; phase `pulumi`: its stack's up failed). */
+  rejected?: { revision: string; error: string; phase?: string };
+  /** The newest stack step (`--pulumi-stack`), when the reconciler runs one. */
+  stack?: StackUpReport;
   management?: SetFacts;
   /** Undefined when the cluster declares no add-ons. */
   addons?: AddonFacts;
@@ -72,6 +75,7 @@ const MAX_STATUS_PROBLEMS = 20;
 /** Synced: whether the newest revision's management objects of the cluster are applied. */
 const SYNCED: Rule[] = [
   { when: (f) => !!f.fetchError, then: (f) => ({ status: 'False', reason: 'FetchFailed', message: f.fetchError! }) },
+  { when: (f) => f.rejected?.phase === 'pulumi', then: (f) => ({ status: 'False', reason: 'StackUpFailed', message: rejectedMessage(f) }) },
   { when: (f) => !!f.rejected, then: (f) => ({ status: 'False', reason: 'RevisionRejected', message: rejectedMessage(f) }) },
   { when: (f) => !!f.held, then: (f) => ({ status: 'False', reason: 'DeclarationInvalid', message: heldMessage(f) }) },
   { when: (f) => !!f.management?.lastError, then: (f) => ({ status: 'False', reason: 'ApplyFailed', message: f.management!.lastError! }) },
@@ -213,6 +217,7 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
     ...(f.management?.appliedAt ? { lastAppliedTime: f.management.appliedAt } : {}),
     ...(errors.length > 0 ? { lastError: errors.join('\n') } : {}),
     ...(Object.keys(counts).length > 0 ? { lastChangeSet: counts } : {}),
+    ...(f.stack ? { stack: stackStatus(f.stack) } : {}),
     ...(health ? { addons: { ready: health.ready, total: health.total, ...(health.notReady.length ? { message: health.notReady.join('; ') } : {}) } } : {}),
     ...(capi
       ? {
@@ -232,6 +237,19 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
       available,
       addonsReady,
     ],
+  };
+}
+
+/** What status says of the newest stack step: never its error text (that is lastError) nor anything of the state. */
+function stackStatus(r: StackUpReport): NonNullable<WorkloadClusterStatus['stack']> {
+  return {
+    name: r.stack,
+    result: r.result,
+    revision: r.revision,
+    durationMs: r.durationMs,
+    at: r.at,
+    ...(r.changes ? { changes: r.changes } : {}),
+    ...(r.lastUpRevision ? { lastUpRevision: r.lastUpRevision } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Action, ChangeSet } from '../apply/change-set.js';
+import type { StackUpReport } from './stack-runner.js';
 
 /** Where a reconcile failed, the `phase` label of the failure counter. */
-export const FAILURE_PHASES = ['fetch', 'synth', 'declaration', 'apply', 'prune', 'status', 'addons'] as const;
+export const FAILURE_PHASES = ['fetch', 'synth', 'declaration', 'pulumi', 'apply', 'prune', 'status', 'addons'] as const;
 export type FailurePhase = (typeof FAILURE_PHASES)[number];
 
 /**
@@ -27,6 +28,12 @@ export class ReconcilerMetrics {
   readonly leader: Gauge;
   /** 1 for the revision fetched last from git. */
   readonly sourceRevision: Gauge<'revision'>;
+  /** Seconds per `pulumi up` of the revision's stack (`--pulumi-stack`), by stack and result (succeeded, failed). */
+  readonly stackUpDuration: Histogram<'stack' | 'result'>;
+  /** Stack steps of new revisions, by stack and result (succeeded, failed, unchanged: no up was needed). */
+  readonly stackUps: Counter<'stack' | 'result'>;
+  /** Unix time of the last `pulumi up` that succeeded, by stack. */
+  readonly stackLastSuccess: Gauge<'stack'>;
   private readonly revisionOf = new Map<string, { stage: string; revision: string }>();
   private fetched: string | undefined;
 
@@ -76,6 +83,25 @@ export class ReconcilerMetrics {
       labelNames: ['revision'],
       registers,
     });
+    this.stackUpDuration = new Histogram({
+      name: 'clusterops_pulumi_up_duration_seconds',
+      help: "Time of one pulumi up of the revision's stack (compile included), by result.",
+      labelNames: ['stack', 'result'],
+      buckets: [1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600],
+      registers,
+    });
+    this.stackUps = new Counter({
+      name: 'clusterops_pulumi_ups_total',
+      help: "Stack steps of new revisions, by result (succeeded, failed, unchanged: the stack's inputs did not change, no up ran).",
+      labelNames: ['stack', 'result'],
+      registers,
+    });
+    this.stackLastSuccess = new Gauge({
+      name: 'clusterops_pulumi_last_success_timestamp_seconds',
+      help: 'Unix time of the last pulumi up that succeeded.',
+      labelNames: ['stack'],
+      registers,
+    });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'clusterops_' });
   }
 
@@ -86,6 +112,15 @@ export class ReconcilerMetrics {
     for (const [action, n] of Object.entries(counts) as Array<[Action, number]>) if (n > 0) this.objects.labels(set, action).inc(n);
     if (drift > 0) this.driftCorrections.labels(set).inc(drift);
     if (cs.errors.length === 0) this.lastSuccess.labels(set).set(Date.now() / 1000);
+  }
+
+  /** Records the stack step of a revision. */
+  recordStackUp(report: StackUpReport): void {
+    this.stackUps.labels(report.stack, report.result).inc();
+    if (report.result === 'unchanged') return;
+    this.stackUpDuration.labels(report.stack, report.result).observe(report.durationMs / 1000);
+    if (report.result === 'succeeded') this.stackLastSuccess.labels(report.stack).set(Date.parse(report.at) / 1000);
+    else this.recordFailure('pulumi');
   }
 
   /** Records that `revision` is now what a cluster runs. */

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Kubeconfig } from '../kube/kubeconfig.js';
 import type { Logger } from 'pino';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
+import { findPulumiEngine, missingKubernetesProvider } from '../pulumi/engine.js';
 import { GitSource } from './git-source.js';
 import { LeaderElector } from './leader-election.js';
 import { ReconcilerMetrics } from './metrics.js';
@@ -15,6 +18,8 @@ import { Redactor } from './redact.js';
 import { RemoteSynthesizer } from './remote-synthesizer.js';
 import { Sandbox, SandboxUnavailableError } from './sandbox.js';
 import { startServer, type RunningServer } from './server.js';
+import { StackIdentity } from './stack-identity.js';
+import { StackRunner } from './stack-runner.js';
 import { SynthRunner } from './synth-runner.js';
 
 /** Everything `clusterops reconcile` (and `clusterops dev`) can be told. */
@@ -49,6 +54,16 @@ export interface ReconcilerProcessOptions {
    * credentials): revisions are synthesized there, not in a local sandbox. @default none (local sandbox)
    */
   synthSocket?: string;
+  /**
+   * Runs `pulumi up` of this stack with each revision's own program (sandboxed, with an identity of
+   * its own) before applying the revision, when its stacks/, clusters/ or stack settings changed.
+   * Needs `pulumiBackend` and `pulumiPassphraseFile`. @default none
+   */
+  pulumiStack?: string;
+  /** State backend of `pulumiStack`, a `file://` URL. */
+  pulumiBackend?: string;
+  /** File holding the passphrase of `pulumiStack` (never logged). */
+  pulumiPassphraseFile?: string;
   /** Receives every secret the process holds; give the same one to `createLogger`. @default a new one */
   redactor?: Redactor;
   logger: Logger;
@@ -114,9 +129,49 @@ async function synthSandbox(options: ReconcilerProcessOptions): Promise<Sandbox 
   }
 }
 
-function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: ReconcilerMetrics, sandbox: Sandbox | undefined, redactor: Redactor, notifier?: Notifier): Reconciler {
+/** The folder of the running clusterops (its package.json), whose tools/versions.env names the engine. */
+function installationDir(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'tools'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+/** The stack step of `--pulumi-stack`: the engine the tools/ scripts built, the sandbox, and the program's own identity. */
+async function stackRunner(
+  options: ReconcilerProcessOptions,
+  client: KubeClient,
+  kubeconfig: Kubeconfig,
+  sandbox: Sandbox | undefined,
+  redactor: Redactor,
+): Promise<StackRunner | undefined> {
+  if (!options.pulumiStack) return undefined;
+  if (!options.pulumiBackend || !options.pulumiPassphraseFile) throw new Error('--pulumi-stack needs --pulumi-backend and --pulumi-passphrase-file');
+  if (!sandbox) throw new Error("--pulumi-stack runs the revision's program in the local sandbox; it cannot be combined with --synth-socket yet");
+  const root = installationDir();
+  const engine = await findPulumiEngine(root);
+  if (!engine.hasKubernetesProvider) throw new Error(missingKubernetesProvider(root));
+  const passphrase = await readFile(options.pulumiPassphraseFile).catch(() => {
+    throw new Error(`pulumi passphrase file ${options.pulumiPassphraseFile} cannot be read`);
+  });
+  redactor.add(passphrase.toString('utf8').replace(/\r?\n$/, ''));
+  return new StackRunner({
+    stack: options.pulumiStack,
+    backend: options.pulumiBackend,
+    passphraseFile: options.pulumiPassphraseFile,
+    cacheDir: path.join(options.cacheDir, 'pulumi'),
+    sandbox,
+    engine,
+    identity: new StackIdentity(client, kubeconfig, options.leaseNamespace ?? 'clusterops-system'),
+    redactor,
+    logger: options.logger,
+  });
+}
+
+function parts(options: ReconcilerProcessOptions, client: KubeClient, metrics: ReconcilerMetrics, sandbox: Sandbox | undefined, redactor: Redactor, notifier?: Notifier, stack?: StackRunner): Reconciler {
   return new Reconciler({
     notifier,
+    stack,
     source: new GitSource({ url: options.repo, branch: options.branch, dir: path.join(options.cacheDir, 'git') }),
     synthesizer: options.synthSocket ? new RemoteSynthesizer(options.synthSocket) : new SynthRunner({
       cacheDir: path.join(options.cacheDir, 'synth'),
@@ -145,7 +200,8 @@ export async function reconcileOnce(options: ReconcilerProcessOptions): Promise<
   const client = await KubeClient.fromKubeConfig(kubeconfig);
   const metrics = new ReconcilerMetrics({ defaultMetrics: false });
   const notifier = options.notifyUrl ? new Notifier({ url: options.notifyUrl, logger: options.logger }) : undefined;
-  const reconciler = parts(options, client, metrics, sandbox, redactor, notifier);
+  const stack = await stackRunner(options, client, kubeconfig, sandbox, redactor);
+  const reconciler = parts(options, client, metrics, sandbox, redactor, notifier, stack);
   try {
     return await reconciler.runOnce();
   } finally {
@@ -168,7 +224,8 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
   const client = await KubeClient.fromKubeConfig(kubeconfig);
   const metrics = new ReconcilerMetrics();
   const notifier = options.notifyUrl ? new Notifier({ url: options.notifyUrl, logger: log }) : undefined;
-  const reconciler = parts(options, client, metrics, sandbox, redactor, notifier);
+  const stack = await stackRunner(options, client, kubeconfig, sandbox, redactor);
+  const reconciler = parts(options, client, metrics, sandbox, redactor, notifier, stack);
   const identity = `${process.env.POD_NAME ?? hostname()}-${randomBytes(3).toString('hex')}`;
   let elector: LeaderElector | undefined;
   const leading = () => !elector || elector.isLeader;
@@ -207,7 +264,7 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
     metrics.leader.set(1);
     reconciler.start();
   }
-  log.info({ repo: new GitSource({ url: options.repo, dir: options.cacheDir }).displayUrl, branch: options.branch ?? '(default)', identity, listen: server?.url, synthSandbox: sandbox?.kind ?? `synth server at ${options.synthSocket}` }, 'reconciler started');
+  log.info({ repo: new GitSource({ url: options.repo, dir: options.cacheDir }).displayUrl, branch: options.branch ?? '(default)', identity, listen: server?.url, synthSandbox: sandbox?.kind ?? `synth server at ${options.synthSocket}`, pulumiStack: options.pulumiStack }, 'reconciler started');
 
   return {
     reconciler,

@@ -21,7 +21,7 @@ import { EventRecorder } from './events.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import type { NotificationSink } from './notifier.js';
 import { leftOfOrphanedStage, pruneOrphanedSets } from './orphan-prune.js';
-import { Revisions, type GoodRevision, type RevisionSource, type Synthesizer } from './revisions.js';
+import { Revisions, type GoodRevision, type RevisionSource, type StackStep, type Synthesizer } from './revisions.js';
 import { SetApplier } from './set-applier.js';
 import { StatusWriter, type HistoryEntry, type WorkloadClusterStatus } from './status.js';
 import { blockedSetIds, type HeldCluster } from './held-declarations.js';
@@ -57,6 +57,8 @@ export interface ReconcilerOptions {
   inventoryNamespace?: string;
   /** Told when a set or the source starts failing and when it works again. @default none */
   notifier?: NotificationSink;
+  /** `pulumi up` of the revision's stack before its sets are applied (`--pulumi-stack`). @default none */
+  stack?: StackStep;
 }
 
 /** What a pass does: fetch the branch, re-plan every set (drift), and whether it is a full pass that waits for nothing. */
@@ -114,7 +116,7 @@ export class Reconciler {
     this.events = new EventRecorder(o.api, o.logger);
     this.requests = new ClusterRequests(o.api, o.logger);
     const backoff = (failures: number) => backoffMs(failures, o.backoffBaseMs ?? 5_000, o.backoffMaxMs ?? 300_000);
-    this.revisions = new Revisions({ source: o.source, synthesizer: o.synthesizer, logger: o.logger, metrics: o.metrics, notifier: o.notifier, backoff });
+    this.revisions = new Revisions({ source: o.source, synthesizer: o.synthesizer, logger: o.logger, metrics: o.metrics, notifier: o.notifier, stack: o.stack, backoff });
     this.applier = new SetApplier({
       rm: this.rm,
       managementApi: o.api,

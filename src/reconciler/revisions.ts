@@ -13,6 +13,7 @@ import { declaredClusters, type DeclaredCluster } from './declared-clusters.js';
 import type { FetchResult } from './git-source.js';
 import type { FailurePhase, ReconcilerMetrics } from './metrics.js';
 import type { NotificationSink } from './notifier.js';
+import type { StackUpReport } from './stack-runner.js';
 import { SynthError, type SynthResult } from './synth-runner.js';
 
 /** Where revisions come from: a GitSource, or anything that fetches and checks out the same way. */
@@ -25,6 +26,12 @@ export interface RevisionSource {
 /** Turns a checked-out revision into ManifestSets (a SynthRunner in production). */
 export interface Synthesizer {
   synth(checkout: string): Promise<SynthResult>;
+}
+
+/** Runs the revision's Pulumi stack before anything of it is applied (a StackRunner; `--pulumi-stack`). */
+export interface StackStep {
+  /** Resolves the report (`unchanged` when no up was needed); throws a StackUpError (with its report) when the up failed. */
+  upIfChanged(checkout: string, revision: string, stages: readonly string[]): Promise<StackUpReport>;
 }
 
 /** A revision that synthesized. */
@@ -47,6 +54,8 @@ export interface RevisionsOptions {
   logger: Logger;
   metrics: ReconcilerMetrics;
   notifier?: NotificationSink;
+  /** The stack step between admission and apply. @default none */
+  stack?: StackStep;
   /** Delay before a failed revision is tried again, by failures so far. */
   backoff: (failures: number) => number;
 }
@@ -59,14 +68,16 @@ export class Revisions {
   lastFetched: string | undefined;
   /** Why the last fetch failed, while it fails. */
   fetchError: string | undefined;
-  private failed: { revision: string; error: string; at: number; failures: number } | undefined;
+  /** The report of the newest stack step (`--pulumi-stack`): succeeded, unchanged or failed. */
+  stack: StackUpReport | undefined;
+  private failed: { revision: string; error: string; phase: FailurePhase; at: number; failures: number } | undefined;
   /** The first revision rejected since the last one that synthesized, for the recovery notification. */
   private rejectedSince: string | undefined;
 
   constructor(private readonly o: RevisionsOptions) {}
 
-  /** The newest fetched revision, when it was rejected. */
-  get rejected(): { revision: string; error: string } | undefined {
+  /** The newest fetched revision, when it was rejected (`phase` pulumi: its stack's up failed). */
+  get rejected(): { revision: string; error: string; phase: FailurePhase } | undefined {
     return this.failed && this.failed.revision === this.lastFetched ? this.failed : undefined;
   }
 
@@ -114,14 +125,25 @@ export class Revisions {
       synth = await this.o.synthesizer.synth(checkout);
       // What a revision emits is admitted by policy (read by our own code) before anything of it is applied.
       admitted = await admitRevision(checkout, synth.sets);
+      // The revision's stack is brought up before any of its objects is applied: identities before the Clusters using them.
+      if (this.o.stack) {
+        const stages = admitted.sets.flatMap((set) => (set.target.kind === 'management' ? [set.target.stage] : []));
+        this.stack = await this.o.stack.upIfChanged(checkout, fetched.revision, stages);
+        this.o.metrics.recordStackUp(this.stack);
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      const phase: FailurePhase = 'synth';
+      const stackReport = (error as { report?: StackUpReport }).report;
+      const phase: FailurePhase = stackReport ? 'pulumi' : 'synth';
+      if (stackReport) {
+        this.stack = stackReport;
+        this.o.metrics.recordStackUp(stackReport);
+      }
       const failures = failed?.revision === fetched.revision ? failed.failures + 1 : 1;
-      this.failed = { revision: fetched.revision, error: message, at: Date.now(), failures };
+      this.failed = { revision: fetched.revision, error: message, phase, at: Date.now(), failures };
       this.rejectedSince ??= fetched.revision;
-      this.o.metrics.recordFailure(phase);
-      log.error({ phase: error instanceof SynthError ? error.phase : 'checkout', err: message }, 'revision rejected; the last good revision stays applied');
+      if (!stackReport) this.o.metrics.recordFailure(phase);
+      log.error({ phase: error instanceof SynthError ? error.phase : stackReport ? 'pulumi' : 'checkout', err: message }, 'revision rejected; the last good revision stays applied');
       if (failures === 1) {
         this.o.notifier?.notify({
           event: 'failure',

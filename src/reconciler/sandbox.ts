@@ -32,6 +32,14 @@ export interface SandboxedRun {
   /** Wall-clock limit; the whole process group is killed at it. */
   timeoutMs: number;
   stdoutFd?: number;
+  /**
+   * `none`: a network namespace of its own, loopback only. `host`: the host's network (for a
+   * program that must reach the API server with an identity of its own, e.g. `pulumi up`).
+   * @default none
+   */
+  network?: 'none' | 'host';
+  /** Bytes kept of each of stdout and stderr. @default 64 KiB */
+  keepBytes?: number;
 }
 
 /** How the sandbox is made: as root, bwrap sets up namespaces and setpriv drops to `nobody`; otherwise a user namespace. */
@@ -147,7 +155,7 @@ export class Sandbox {
   /** Runs `r` in the sandbox (its process group killed at the deadline). */
   run(r: SandboxedRun): Promise<ChildResult> {
     const { file, args } = this.command(r);
-    return runChild(file, args, { cwd: this.kind === 'none' ? r.cwd : '/', env: r.env, timeoutMs: r.timeoutMs, stdoutFd: r.stdoutFd });
+    return runChild(file, args, { cwd: this.kind === 'none' ? r.cwd : '/', env: r.env, timeoutMs: r.timeoutMs, stdoutFd: r.stdoutFd, keepBytes: r.keepBytes });
   }
 
   /** The command line that runs `r`: [setpriv --pdeathsig] bwrap … [setpriv --reuid] prlimit … program. */
@@ -172,7 +180,7 @@ export class Sandbox {
     const bwrap = [
       this.tools.bwrap!,
       ...(this.kind === 'bubblewrap-userns' ? ['--unshare-user', '--disable-userns', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_UID)] : []),
-      '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
+      '--unshare-pid', ...(r.network === 'host' ? [] : ['--unshare-net']), '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
       '--die-with-parent', '--new-session', '--hostname', 'synth',
       ...this.systemBinds,
       '--proc', '/proc',

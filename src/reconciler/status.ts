@@ -37,6 +37,11 @@ export interface WorkloadClusterStatus {
   lastError?: string;
   lastChangeSet?: Partial<Record<Action | 'errors', number>>;
   addons?: { ready: number; total: number; message?: string };
+  /**
+   * The newest stack step (`--pulumi-stack`): `succeeded` or `failed` (an up ran, for `revision`),
+   * or `unchanged` (the stack's inputs are those of `lastUpRevision`, so no up ran); `durationMs` of the up.
+   */
+  stack?: { name: string; result: string; revision: string; durationMs: number; at: string; changes?: Record<string, number>; lastUpRevision?: string };
   /** What Cluster API reports of the cluster (its Cluster's status). */
   cluster?: { phase?: string; version?: string; controlPlane?: Replicas; workers?: Replicas };
   conditions: ConditionInput[];

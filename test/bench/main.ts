@@ -7,6 +7,7 @@ import { runValidateBench } from './validate-bench.js';
 import { runSynthBench } from './synth-bench.js';
 
 const PARTS: Record<string, () => Promise<unknown>> = {
+  pulumi: async () => (await import('./pulumi-bench.js')).runPulumiBench(),
   validate: () => runValidateBench(),
   synth: async () => runSynthBench(),
   apply: async () => (await import('./apply-bench.js')).runApplyBench(),

@@ -120,7 +120,7 @@ export async function synthBaseRevision(clustersDir: string, ref?: string): Prom
     const [{ SynthRunner }, { pino }, { cacheDir }] = await Promise.all([
       import('../../reconciler/synth-runner.js'),
       import('pino'),
-      import('./_pulumi-engine.js'),
+      import('../../pulumi/engine.js'),
     ]);
     const runner = new SynthRunner({ cacheDir: path.join(cacheDir(), 'ci-synth'), logger: pino({ level: 'silent' }), seedInstallations: [repo] });
     try {

@@ -24,6 +24,9 @@ export interface ReconcileFlags {
   notifyUrl?: string;
   insecureSynth?: boolean;
   synthSocket?: string;
+  pulumiStack?: string;
+  pulumiBackend?: string;
+  pulumiPassphraseFile?: string;
 }
 
 function duration(text: string, flag: string): number {
@@ -44,6 +47,26 @@ function readableFile(file: string, flag: string): string {
     throw new UsageError(`${flag} ${file}: ${existsSync(absolute) ? 'is not a readable file' : 'does not exist'}`);
   }
   return absolute;
+}
+
+/** The `--pulumi-*` flags, checked: a stack name, a `file://` backend and a readable passphrase file, all three or none. */
+function pulumiFlags(flags: ReconcileFlags): Pick<ReconcilerProcessOptions, 'pulumiStack' | 'pulumiBackend' | 'pulumiPassphraseFile'> {
+  if (flags.pulumiStack === undefined) {
+    if (flags.pulumiBackend !== undefined || flags.pulumiPassphraseFile !== undefined) {
+      throw new UsageError('--pulumi-backend and --pulumi-passphrase-file go with --pulumi-stack NAME');
+    }
+    return {};
+  }
+  if (!/^[A-Za-z0-9_.-]+$/.test(flags.pulumiStack)) throw new UsageError(`--pulumi-stack ${JSON.stringify(flags.pulumiStack)} is not a stack name`);
+  if (flags.pulumiBackend === undefined || !/^file:\/\/\/\S+$/.test(flags.pulumiBackend)) {
+    throw new UsageError('--pulumi-stack needs --pulumi-backend file:///PATH (the folder of the stack state; the sandboxed engine reaches no cloud backend)');
+  }
+  if (flags.pulumiPassphraseFile === undefined) throw new UsageError('--pulumi-stack needs --pulumi-passphrase-file FILE (the passphrase of the stack)');
+  return {
+    pulumiStack: flags.pulumiStack,
+    pulumiBackend: flags.pulumiBackend,
+    pulumiPassphraseFile: readableFile(flags.pulumiPassphraseFile, '--pulumi-passphrase-file'),
+  };
 }
 
 /** What git can fetch: a URL with a scheme, scp-like `user@host:path`, or a local path. */
@@ -67,6 +90,7 @@ export function reconcileOptions(flags: ReconcileFlags, logger: Logger, redactor
     throw new UsageError((error as Error).message);
   }
   if (flags.cacheDir.trim() === '') throw new UsageError('--cache-dir must not be empty');
+  const pulumi = pulumiFlags(flags);
   return {
     repo,
     branch: flags.branch,
@@ -83,6 +107,7 @@ export function reconcileOptions(flags: ReconcileFlags, logger: Logger, redactor
     notifyUrl: flags.notifyUrl,
     insecureSynth: flags.insecureSynth,
     synthSocket: flags.synthSocket === undefined ? undefined : path.resolve(flags.synthSocket),
+    ...pulumi,
     redactor,
     logger,
   };

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findPulumiEngine, missingKubernetesProvider } from '../../../src/cli/commands/_pulumi-engine.js';
+import { findPulumiEngine, missingKubernetesProvider } from '../../../src/pulumi/engine.js';
 import { managementWorkspace, PulumiStackError, runManagementStack, type StackRunReport } from '../../../src/cli/commands/_pulumi-stack.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { loadKubeconfig } from '../../../src/kube/kubeconfig.js';
@@ -146,9 +146,10 @@ describe.skipIf(skip)('the management stack with the real Pulumi engine', () => 
 
   it('a second preview shows no changes: nothing is generated again', async () => {
     const r = await run();
-    // Known and open: the preview also plans deleting the kubernetes provider named `default` that
-    // yaml/v2 ConfigGroup registers while constructing; no resource of ours changes.
-    expect(r.steps.filter((s) => s.op !== 'same' && !s.type.startsWith('pulumi:providers:'))).toEqual([]);
+    // Providers included: with the stack's one explicit provider, nothing plans deleting a default
+    // provider the yaml/v2 ConfigGroup's children had during up (see MANAGEMENT_PROVIDER).
+    expect(r.steps.filter((s) => s.op !== 'same')).toEqual([]);
+    expect(r.steps.filter((s) => s.type === 'pulumi:providers:kubernetes').map((s) => s.name)).toEqual(['management']);
     process.stderr.write(`integration/pulumi: no-op preview of 2 clusters ${r.durationMs} ms\n`);
   });
 
@@ -156,7 +157,7 @@ describe.skipIf(skip)('the management stack with the real Pulumi engine', () => 
     await writeFile(path.join(clusters, STAGING, 'api.yaml'), cluster('api'));
     const r = await run();
     expect(secretSteps(r)).toEqual(fourOf(STAGING, 'api'));
-    const others = r.steps.filter((s) => s.op !== 'same' && !s.type.startsWith('pulumi:providers:') && !s.name.startsWith(`${STAGING}/api`));
+    const others = r.steps.filter((s) => s.op !== 'same' && !s.name.startsWith(`${STAGING}/api`));
     expect(others).toEqual([]);
     await rm(path.join(clusters, STAGING, 'api.yaml'));
   });

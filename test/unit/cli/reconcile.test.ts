@@ -58,6 +58,12 @@ describe('clusterops reconcile flags', () => {
       [['--repo', 'no such repo'], /--repo "no such repo" is neither a git URL/],
       [['--repo', 'file:///srv/fleet', '--interval', '5 minutes'], /--interval: "5 minutes" is not a duration/],
       [['--repo', 'file:///srv/fleet', '--kubeconfig', path.join(dir, 'missing.kubeconfig')], /--kubeconfig .*missing.kubeconfig: does not exist/],
+      [['--repo', 'file:///srv/fleet', '--pulumi-stack', 'mgmt'], /--pulumi-stack needs --pulumi-backend file:\/\/\/PATH/],
+      [['--repo', 'file:///srv/fleet', '--pulumi-stack', 'mgmt', '--pulumi-backend', 's3://bucket'], /--pulumi-stack needs --pulumi-backend file:\/\/\/PATH/],
+      [['--repo', 'file:///srv/fleet', '--pulumi-stack', 'mgmt', '--pulumi-backend', 'file:///srv/state'], /--pulumi-stack needs --pulumi-passphrase-file FILE/],
+      [['--repo', 'file:///srv/fleet', '--pulumi-stack', 'mgmt', '--pulumi-backend', 'file:///srv/state', '--pulumi-passphrase-file', path.join(dir, 'nope')], /--pulumi-passphrase-file .*nope: does not exist/],
+      [['--repo', 'file:///srv/fleet', '--pulumi-stack', 'a b', '--pulumi-backend', 'file:///srv/state'], /--pulumi-stack "a b" is not a stack name/],
+      [['--repo', 'file:///srv/fleet', '--pulumi-backend', 'file:///srv/state'], /--pulumi-backend and --pulumi-passphrase-file go with --pulumi-stack NAME/],
     ];
     for (const [args, message] of cases) {
       const run = await cli([...base, ...args]);

@@ -86,6 +86,7 @@ describe('clusterStatus', () => {
   const rows: Array<[string, Partial<StatusFacts>, string, string, string, string | undefined]> = [
     ['fetch failing keeps the applied revision', { fetchError: 'fetch failed: timeout' }, 'Degraded', 'FetchFailed', 'Healthy', REV],
     ['a newer revision rejected', { lastFetched: OLD, rejected: { revision: OLD, error: 'x.yaml:3: bad' } }, 'Degraded', 'RevisionRejected', 'Healthy', REV],
+    ["a newer revision whose stack's up failed", { lastFetched: OLD, rejected: { revision: OLD, error: 'pulumi up of stack m failed: forbidden', phase: 'pulumi' } }, 'Degraded', 'StackUpFailed', 'Healthy', REV],
     ['management apply failing', { management: { inSync: false, lastError: 'conflict', appliedRevision: OLD } }, 'Degraded', 'ApplyFailed', 'Healthy', OLD],
     ['management apply failing before anything applied', { management: { inSync: false, lastError: 'conflict' } }, 'Failed', 'ApplyFailed', 'Healthy', undefined],
     ['management not applied yet', { management: { inSync: false } }, 'Pending', 'Progressing', 'Healthy', undefined],

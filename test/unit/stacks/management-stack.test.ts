@@ -185,6 +185,20 @@ describe('stacks/ program: stage filtering and refusals', () => {
     expect(wrong.error?.message).toBe('clusterops-management:reconcilerWorkload is "later"; it must be one of await, skipAwait, none');
   });
 
+  it('scope: identities declares only the stage Namespaces and identity Secrets, and needs none of the reconciler settings', async () => {
+    const dir = await clustersFolder(FLEET);
+    const only = await runProgram(dir, { stages: 'production,staging', scope: 'identities' }, []);
+    expect(only.error).toBeUndefined();
+    const kinds = new Set(only.registrations.map((r) => r.type));
+    expect([...kinds].sort()).toEqual(['clusterops:identity:ClusterIdentity', KEY_MATERIAL_TYPE, 'kubernetes:core/v1:Namespace', SECRET_TYPE, 'pulumi:providers:kubernetes'].sort());
+    const namespaces = only.registrations.filter((r) => r.type === 'kubernetes:core/v1:Namespace').map((r) => meta(r).name);
+    expect(namespaces.sort()).toEqual(['production', 'staging']);
+    expect(secrets(only).every((r) => ['production', 'staging'].includes(meta(r).namespace))).toBe(true);
+    expect(secrets(only)).toHaveLength(12);
+    const wrong = await runProgram(dir, { stages: 'production', scope: 'some' }, []);
+    expect(wrong.error?.message).toBe('clusterops-management:scope is "some"; it must be one of all, identities');
+  });
+
   it('refuses a secret stored in plain config', async () => {
     const dir = await clustersFolder(FLEET);
     const run = await runProgram(dir, CONFIG, ['webhookSecret']);
