@@ -9,12 +9,15 @@ import { crossFieldProblems, parseAddonSettings, stageSchema, workloadClusterSch
 import type { Stage } from '../model/stage.js';
 import { CLUSTEROPS_API_VERSION } from './supported-versions.js';
 import type { WorkloadCluster, WorkloadClusterSpec } from '../model/workload-cluster.js';
-import { readYamlSource as readSource, type YamlSource } from './yaml-source.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { readBounded } from './_read-bounded.js';
+import type { LoadMemo } from './load-memo.js';
 import { dns1123LabelError } from '../model/names.js';
-import { listFleetFiles, showPath, type StageFiles } from './fleet-files.js';
+import { listFleetFiles, showPath, type FleetFile, type StageFiles } from './fleet-files.js';
 import { quote } from '../model/quote.js';
 
 export { FleetDirError } from './fleet-files.js';
+export { LoadMemo } from './load-memo.js';
 
 /** The result of reading `clusters/`: a Fleet when there is no problem, and every problem found. */
 export interface LoadResult {
@@ -34,6 +37,8 @@ export interface LoadOptions {
    * @default false
    */
   partial?: boolean;
+  /** Clusters validated by an earlier load, reused for files with the same bytes (and filled with this load's). @default none */
+  memo?: LoadMemo;
 }
 
 /** Reads and validates every declaration under `root` (one folder per stage), by the rules of listFleetFiles. */
@@ -52,7 +57,7 @@ export async function loadFleet(root: string, options: LoadOptions = {}): Promis
   const clusters: WorkloadCluster[] = [];
   const blocked: BlockedDeclaration[] = [];
   for (const files of listed.stages) {
-    const r = loadStage(files, listedByStage.get(files.name) ?? []);
+    const r = loadStage(files, listedByStage.get(files.name) ?? [], options.memo);
     problems.push(...r.problems);
     blocked.push(...r.blocked);
     if (r.stage) stages.push(r.stage);
@@ -65,11 +70,13 @@ export async function loadFleet(root: string, options: LoadOptions = {}): Promis
   return { fleet: { root, stages, clusters }, problems: [], blocked: [] };
 }
 
-function loadStage(files: StageFiles, listedProblems: Problem[]): { stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[]; blocked: BlockedDeclaration[] } {
+function loadStage(files: StageFiles, listedProblems: Problem[], memo?: LoadMemo): { stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[]; blocked: BlockedDeclaration[] } {
   const { name } = files;
   const read = readStage(files);
   const stageProblems = [...listedProblems, ...read.problems];
   const { stage, source: stageSource } = read;
+  // Only a stage file read without a problem lends its clusters to the memo (or takes them from it).
+  const stageKey = memo && !read.problems.length ? memo.stageKey(name, read.bytes) : undefined;
 
   const clusters: WorkloadCluster[] = [];
   const blocked: BlockedDeclaration[] = [];
@@ -77,25 +84,39 @@ function loadStage(files: StageFiles, listedProblems: Problem[]): { stage?: Stag
   const byName = new Map<string, string>();
   for (const f of files.clusterFiles) {
     const own: Problem[] = [];
-    const r = readSource(f);
-    own.push(...r.problems);
     const fromFile = path.basename(f.file).replace(/\.ya?ml$/, '');
     const names = new Set([fromFile]);
-    if (r.source) {
-      const c = validateCluster(r.source, stage, stageSource);
-      own.push(...c.problems);
-      const declared = (r.source.value as { metadata?: { name?: unknown } })?.metadata?.name;
+    const bytes = readFile(f);
+    if ('problem' in bytes) own.push(bytes.problem);
+    else {
+      const file = showPath(f.file);
+      let cluster = stageKey === undefined ? undefined : memo!.get(stageKey, bytes.bytes, file);
+      let source: YamlSource | undefined;
+      if (!cluster) {
+        const r = parseYamlSource(file, bytes.bytes);
+        own.push(...r.problems);
+        source = r.source;
+        if (source) {
+          const c = validateCluster(source, stage, stageSource);
+          own.push(...c.problems);
+          cluster = c.cluster;
+          if (cluster && stageKey !== undefined) memo!.set(stageKey, bytes.bytes, cluster);
+        }
+      }
+      const declared = source ? (source.value as { metadata?: { name?: unknown } })?.metadata?.name : cluster?.name;
       if (typeof declared === 'string') {
         names.add(declared);
         const first = byName.get(declared);
         if (first) {
-          own.push(r.source.problem(['metadata', 'name'], `duplicate cluster name ${quote(declared)} in stage "${name}" (also declared in ${first})`));
+          // A cluster from the memo was read without a problem: parsing it again only to place this one cannot fail.
+          source ??= parseYamlSource(file, bytes.bytes).source!;
+          own.push(source.problem(['metadata', 'name'], `duplicate cluster name ${quote(declared)} in stage "${name}" (also declared in ${first})`));
           // Neither file is the one declaration of that name: the first one's cluster is left out too (this entry names it).
           const other = clusters.findIndex((x) => x.name === declared);
           if (other >= 0) clusters.splice(other, 1);
-        } else byName.set(declared, r.source.file);
+        } else byName.set(declared, file);
       }
-      if (c.cluster && own.length === 0) clusters.push(c.cluster);
+      if (cluster && own.length === 0) clusters.push(cluster);
     }
     problems.push(...own);
     if (own.length > 0) blocked.push({ stage: name, clusters: [...names].sort(), problems: sortProblems(dedupe(own)) });
@@ -108,18 +129,26 @@ function loadStage(files: StageFiles, listedProblems: Problem[]): { stage?: Stag
 }
 
 /** The stage of a listed folder: its stage.yaml when it has one, else a stage without defaults or policy. */
-function readStage(files: StageFiles): { stage: Stage; source?: YamlSource; problems: Problem[] } {
+function readStage(files: StageFiles): { stage: Stage; source?: YamlSource; bytes?: Buffer; problems: Problem[] } {
   const { dir, name } = files;
   const problems: Problem[] = [];
   const folderError = dns1123LabelError(name);
   if (folderError) problems.push(at(showPath(dir), `stage folder name: ${folderError}`));
   const none: Stage = { name, defaults: {}, policy: {} };
   if (!files.stageFile) return { stage: none, problems };
-  const r = readSource(files.stageFile);
+  const bytes = readFile(files.stageFile);
+  if ('problem' in bytes) return { stage: none, problems: [...problems, bytes.problem] };
+  const r = parseYamlSource(showPath(files.stageFile.file), bytes.bytes);
   problems.push(...r.problems);
   const s = r.source ? validateStage(r.source, name) : { problems: [] };
   problems.push(...s.problems);
-  return s.stage ? { stage: s.stage, source: r.source, problems } : { stage: none, problems };
+  return s.stage ? { stage: s.stage, source: r.source, bytes: bytes.bytes, problems } : { stage: none, problems };
+}
+
+/** The bytes of a listed file within the size limit, or the problem that stops it being read. */
+function readFile(f: FleetFile): { bytes: Buffer } | { problem: Problem } {
+  const r = readBounded(f.read);
+  return 'error' in r ? { problem: at(showPath(f.file), r.error) } : r;
 }
 
 /** What loadStages read: the stages whose folder and stage.yaml are sound, and the rest by name. */

@@ -1,7 +1,5 @@
 import { Composer, isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { boundedCst } from './_cst-bounds.js';
-import { readBounded } from './_read-bounded.js';
-import { showPath, type FleetFile } from './fleet-files.js';
 import { duplicateKeys } from './_duplicate-keys.js';
 import { MAX_FILE_BYTES, tooLarge } from './limits.js';
 import { clip, quote } from '../model/quote.js';
@@ -127,13 +125,6 @@ export function parseYamlSource(file: string, text: string | Buffer): { source?:
     },
   };
   return { source, problems: [] };
-}
-
-/** One listed file read within the size limit and parsed within the YAML limits. */
-export function readYamlSource(f: FleetFile): { source?: YamlSource; problems: Problem[] } {
-  const r = readBounded(f.read);
-  if ('error' in r) return { problems: [{ file: showPath(f.file), line: 1, column: 1, path: '', message: r.error }] };
-  return parseYamlSource(showPath(f.file), r.bytes);
 }
 
 function firstLine(s: string): string {

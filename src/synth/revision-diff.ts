@@ -35,7 +35,7 @@ export interface ObjectChange {
 /** The whole difference between two revisions. */
 export interface RevisionDiff {
   changes: ObjectChange[];
-  /** Objects compared (union of both revisions). */
+  /** Objects compared: the union of the objects of both lists of sets given. */
   objects: number;
 }
 
@@ -78,12 +78,11 @@ function clusterOf(located: Located): string | undefined {
   return located.object.metadata.labels?.[CLUSTER_LABEL];
 }
 
-/** Per stage: the names each cluster's objects mention (its Cluster's class, templates), to find who uses a stage-level object. */
-function usersByStage(sets: readonly ManifestSet[]): Map<string, Map<string, string>> {
-  const out = new Map<string, Map<string, string>>();
+/** In `stage`'s management set: the text of each cluster's objects, with that of the ClusterClasses they name, to find who uses a stage-level object. */
+function stageUsers(sets: readonly ManifestSet[], stage: string): Map<string, string> {
+  const texts = new Map<string, string>();
   for (const set of sets) {
-    if (set.target.kind !== 'management') continue;
-    const texts = new Map<string, string>();
+    if (set.target.kind !== 'management' || set.target.stage !== stage) continue;
     const classes = new Map<string, string>();
     for (const o of set.objects) {
       const cluster = o.metadata.labels?.[CLUSTER_LABEL];
@@ -96,31 +95,36 @@ function usersByStage(sets: readonly ManifestSet[]): Map<string, Map<string, str
       for (const [name, classText] of classes) if (text.includes(`"${name}"`)) all += classText;
       texts.set(cluster, all);
     }
-    out.set(set.target.stage, texts);
   }
-  return out;
+  return texts;
 }
 
-/** The clusters of `stage` whose objects (or ClusterClass) mention `name`, sorted. */
-function usersOf(users: Map<string, Map<string, string>>, stage: string, name: string): string[] {
-  const texts = users.get(stage);
-  if (!texts) return [];
-  return [...texts].filter(([, text]) => text.includes(`"${name}"`)).map(([c]) => c).sort();
+/** Who uses the stage-level objects of each stage of one revision, worked out for a stage when first asked. */
+class Users {
+  private readonly byStage = new Map<string, Map<string, string>>();
+
+  constructor(private readonly sets: readonly ManifestSet[]) {}
+
+  /** The clusters of `stage` whose objects (or ClusterClass) mention `name`, sorted. */
+  of(stage: string, name: string): string[] {
+    let texts = this.byStage.get(stage);
+    if (!texts) this.byStage.set(stage, (texts = stageUsers(this.sets, stage)));
+    return [...texts].filter(([, text]) => text.includes(`"${name}"`)).map(([c]) => c).sort();
+  }
 }
 
 /** Compares the sets of two revisions object by object (objects match by set, API group, kind, namespace and name). */
 export function diffRevisions(base: readonly ManifestSet[], head: readonly ManifestSet[]): RevisionDiff {
   const before = index(base);
   const after = index(head);
-  const headUsers = usersByStage(head);
-  const baseUsers = usersByStage(base);
+  const headUsers = new Users(head);
+  const baseUsers = new Users(base);
   const changes: ObjectChange[] = [];
   const describe = (action: ObjectChange['action'], at: Located, fields: FieldChange[]): ObjectChange => {
     const cluster = clusterOf(at);
     const stage = at.set.target.stage;
-    const touches = cluster
-      ? []
-      : [...new Set([...usersOf(headUsers, stage, at.object.metadata.name), ...usersOf(baseUsers, stage, at.object.metadata.name)])].sort();
+    const name = at.object.metadata.name;
+    const touches = cluster ? [] : [...new Set([...headUsers.of(stage, name), ...baseUsers.of(stage, name)])].sort();
     return {
       action,
       setId: at.set.id,

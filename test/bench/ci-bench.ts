@@ -4,7 +4,9 @@
  * clusters) whose head changes one stage's clusters' Kubernetes version, deletes one cluster and
  * adds one. Base and head are both synthesized and compared object by object; no cluster is
  * reached (exit 3: the live diff and the preview are named as not run). Goal: under 5 s at 1,000.
- * Run after `tsc`: `node dist/test/bench/ci-bench.js`.
+ * Run after `tsc`: `node dist/test/bench/ci-bench.js`. With CLUSTEROPS_BENCH_CI_PEER set to another
+ * checkout's bin/clusterops.js (e.g. a worktree of main), its runs are interleaved with ours on the
+ * same repositories, a column of their own, and each summary is checked to be the same bytes.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -15,7 +17,8 @@ import { spread, type Spread } from './_stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(ROOT, 'bin', 'clusterops.js');
-const RUNS = 3;
+const RUNS = 5;
+const PEER = process.env.CLUSTEROPS_BENCH_CI_PEER;
 
 /** A git repository with `count` clusters on main, and a checked-out `pr` branch that changes a few. */
 function benchRepository(count: number): string {
@@ -44,10 +47,10 @@ function benchRepository(count: number): string {
   return repo;
 }
 
-function timed(args: string[], cwd: string): Promise<number> {
+function timed(bin: string, args: string[], cwd: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('close', (code) => {
@@ -59,22 +62,35 @@ function timed(args: string[], cwd: string): Promise<number> {
   });
 }
 
-/** One fleet size's whole-process times of `ci --no-preview`. */
+/** One fleet size's whole-process times of `ci --no-preview` (and of the peer's, when given). */
 export interface CiBenchRow {
   clusters: number;
   ms: Spread;
+  peer?: Spread;
 }
+
+const seconds = (ms: Spread) => `${(ms.median / 1000).toFixed(2)} s (${(ms.min / 1000).toFixed(2)}–${(ms.max / 1000).toFixed(2)}, ${ms.runs} runs)`;
 
 export async function runCiBench(sizes: number[] = [100, 1000]): Promise<CiBenchRow[]> {
   const rows: CiBenchRow[] = [];
-  process.stdout.write('| clusters | `clusterops ci --no-preview` (offline diff, whole process) |\n| --- | --- |\n');
+  const header = '`clusterops ci --no-preview` (offline diff, whole process)';
+  process.stdout.write(PEER ? `| clusters | ${header} | peer ${PEER} |\n| --- | --- | --- |\n` : `| clusters | ${header} |\n| --- | --- |\n`);
   for (const clusters of sizes) {
     const repo = benchRepository(clusters);
+    const ours = path.join(repo, 'summary.md');
+    const theirs = path.join(repo, 'summary-peer.md');
+    const args = (out: string) => ['ci', '--clusters', 'clusters', '--no-preview', '--out', out];
     const times: number[] = [];
-    for (let i = 0; i < RUNS; i++) times.push(await timed(['ci', '--clusters', 'clusters', '--no-preview', '--out', path.join(repo, 'summary.md')], repo));
-    const ms = spread(times);
-    rows.push({ clusters, ms });
-    process.stdout.write(`| ${clusters} | ${(ms.median / 1000).toFixed(2)} s (${(ms.min / 1000).toFixed(2)}–${(ms.max / 1000).toFixed(2)}, ${ms.runs} runs) |\n`);
+    const peerTimes: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      times.push(await timed(BIN, args(ours), repo));
+      if (!PEER) continue;
+      peerTimes.push(await timed(PEER, args(theirs), repo));
+      if (readFileSync(ours, 'utf8') !== readFileSync(theirs, 'utf8')) throw new Error(`ci at ${clusters} clusters: the summary differs from the peer's (${ours}, ${theirs})`);
+    }
+    const row: CiBenchRow = { clusters, ms: spread(times), ...(PEER ? { peer: spread(peerTimes) } : {}) };
+    rows.push(row);
+    process.stdout.write(`| ${clusters} | ${seconds(row.ms)} |${row.peer ? ` ${seconds(row.peer)} |` : ''}\n`);
     rmSync(repo, { recursive: true, force: true });
   }
   return rows;

@@ -1,15 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { loadFleet } from '../../spec/load.js';
+import type { ManifestSet } from '../../model/manifest-set.js';
+import { LoadMemo, loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
-import { synthFleet } from '../../synth/synth.js';
+import { synthDifferingSets, synthFleet } from '../../synth/synth.js';
 import { diffRevisions } from '../../synth/revision-diff.js';
-import { BaseRevisionError, synthBaseRevision } from './_base-revision.js';
+import { BaseRevisionError, readBaseRevision } from './_base-revision.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { formatCiSummary, notChecked, type CiFindings } from './_ci-summary.js';
-import { connect } from './_cluster-session.js';
-import { PulumiUnavailableError, runManagementStack } from './_pulumi-stack.js';
 import { COMMANDS } from '../command-table.js';
 import { processContext } from '../process-context.js';
 
@@ -52,7 +51,9 @@ export function ciCommand(ctx: CommandContext = processContext): Command {
     .option('--out <file>', 'where to write the Markdown (- for stdout)', '-')
     .option('--timeout <duration>', 'time allowed for waits', '5m')
     .action(async (opts: CiCommandOptions) => {
-      const { fleet, problems } = await loadFleet(opts.clusters);
+      // When only declarations differ, the base is loaded by the same code: it reuses what the head's load validated.
+      const memo = new LoadMemo();
+      const { fleet, problems } = await loadFleet(opts.clusters, { memo });
       for (const p of problems) ctx.stderr.write(`${formatProblem(p)}\n`);
       const findings: CiFindings = {
         clustersDir: opts.clusters,
@@ -63,17 +64,23 @@ export function ciCommand(ctx: CommandContext = processContext): Command {
         preview: { ran: false, note: 'not run: --no-preview' },
       };
       if (fleet) {
+        let headSets: ManifestSet[] | undefined;
+        const synthHead = () => (headSets ??= synthFleet(fleet));
         if (opts.offline) {
           try {
-            const base = await synthBaseRevision(opts.clusters, opts.base);
-            findings.offline = { ran: true, result: { base, diff: diffRevisions(base.sets, synthFleet(fleet)) } };
+            const base = await readBaseRevision(opts.clusters, opts.base, { fleet, memo });
+            // One code for both: only the sets whose clusters differ are synthesized and compared.
+            const sets = base.synthesizedWith === 'in-process' ? synthDifferingSets(base.fleet, fleet) : { base: base.sets, head: synthHead() };
+            findings.offline = { ran: true, result: { base, diff: diffRevisions(sets.base, sets.head) } };
           } catch (error) {
             if (!(error instanceof BaseRevisionError)) throw error;
             findings.offline = { ran: false, failed: !!opts.base, note: `${opts.base ? 'failed' : 'not run'}: ${error.message}` };
           }
         }
         if (opts.kubeconfig) {
-          const sets = synthFleet(fleet).filter((s) => s.target.kind === 'management');
+          const sets = synthHead().filter((s) => s.target.kind === 'management');
+          // Loaded only when asked for: the Kubernetes client and Pulumi take seconds to import.
+          const { connect } = await import('./_cluster-session.js');
           let session;
           try {
             session = await connect(ctx, { clusters: opts.clusters, kubeconfig: opts.kubeconfig, context: opts.context, output: 'json', timeout: opts.timeout });
@@ -91,6 +98,7 @@ export function ciCommand(ctx: CommandContext = processContext): Command {
           }
         }
         if (opts.preview) {
+          const { PulumiUnavailableError, runManagementStack } = await import('./_pulumi-stack.js');
           try {
             const result = await runManagementStack({ clusters: opts.clusters, kubeconfig: opts.kubeconfig, backend: opts.backend, stack: opts.stack });
             findings.preview = { ran: true, result };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ciCommand } from '../../../src/cli/commands/ci.js';
@@ -75,5 +75,50 @@ describe('clusterops ci: the offline diff (base against head, no cluster)', () =
     mkdirSync(path.join(root, 'clusters/staging'), { recursive: true });
     const r = await ci(root);
     expect(r.stdout).toMatch(/\| offline diff \| base `[0-9a-f]{12}` \(merge-base HEAD main; in-process\): no changes \|/);
+  });
+
+  // The base takes stage folders whose files are unchanged from the head's load; these make sure what it takes is really the same.
+  it('sees a file moved between stages as deleted from one and created in the other', async () => {
+    const { root, git } = repository({ 'staging/a.yaml': cluster('a'), 'production/p.yaml': cluster('p'), 'production/moved.yaml': cluster('moved') });
+    renameSync(path.join(root, 'clusters/production/moved.yaml'), path.join(root, 'clusters/staging/moved.yaml'));
+    git('add', '-A');
+    git('commit', '-qm', 'move');
+    const r = await ci(root);
+    expect(section(r.stdout, 'production/moved')).toContain('Removed from the declarations.');
+    expect(section(r.stdout, 'production/moved')).toMatch(/- deleted Cluster `production\/moved`/);
+    expect(section(r.stdout, 'staging/moved')).toMatch(/- created Cluster `staging\/moved`/);
+    expect(r.stdout).toContain('## 2 cluster(s) without changes\n\nNothing to report by offline diff: `production/p`, `staging/a`.');
+  });
+
+  it('compares the working tree, uncommitted and untracked files included', async () => {
+    const { root } = repository({ 'staging/a.yaml': cluster('a'), 'production/p.yaml': cluster('p') });
+    writeFileSync(path.join(root, 'clusters/staging/a.yaml'), cluster('a', 'v1.34.1'));
+    writeFileSync(path.join(root, 'clusters/production/untracked.yaml'), cluster('untracked'));
+    const r = await ci(root);
+    expect(section(r.stdout, 'staging/a')).toContain('`spec.topology.version`: "v1.33.4" → "v1.34.1"');
+    expect(section(r.stdout, 'production/untracked')).toMatch(/- created Cluster `production\/untracked`/);
+    expect(section(r.stdout, 'production/p')).toBe('');
+  });
+
+  it('reads a base whose clusters folder holds a symlink as it is', async () => {
+    const { root, git } = repository({ 'staging/a.yaml': cluster('a'), 'production/p.yaml': cluster('p'), 'shared/x.yaml': cluster('x') });
+    symlinkSync('../shared/x.yaml', path.join(root, 'clusters/staging/x.yaml'));
+    git('add', '-A');
+    git('commit', '-qm', 'link');
+    git('branch', '-f', 'main');
+    writeFileSync(path.join(root, 'clusters/shared/x.yaml'), cluster('x', 'v1.34.1'));
+    const r = await ci(root);
+    // The link reads the changed file: the cluster changes in both stages that hold it.
+    expect(section(r.stdout, 'staging/x')).toContain('`spec.topology.version`: "v1.33.4" → "v1.34.1"');
+    expect(section(r.stdout, 'shared/x')).toContain('`spec.topology.version`: "v1.33.4" → "v1.34.1"');
+    expect(r.stdout).toContain('Nothing to report by offline diff: `production/p`, `staging/a`.');
+  });
+
+  it('finds the change in a file whose name git would quote', async () => {
+    const { root, git } = repository({ 'staging/é.yaml': cluster('e'), 'production/p.yaml': cluster('p') });
+    writeFileSync(path.join(root, 'clusters/staging/é.yaml'), cluster('e', 'v1.34.1'));
+    git('commit', '-qam', 'upgrade');
+    const r = await ci(root);
+    expect(section(r.stdout, 'staging/e')).toContain('`spec.topology.version`: "v1.33.4" → "v1.34.1"');
   });
 });

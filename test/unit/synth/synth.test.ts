@@ -7,7 +7,8 @@ import type { AddonCatalog } from '../../../src/charts/addon-chart.js';
 import { CLUSTER_LABEL, STAGE_LABEL, type ManifestSet } from '../../../src/model/manifest-set.js';
 import { applyRank } from '../../../src/model/apply-order.js';
 import { toYaml } from '../../../src/synth/serialize.js';
-import { synthFleet } from '../../../src/synth/synth.js';
+import { diffRevisions } from '../../../src/synth/revision-diff.js';
+import { synthDifferingSets, synthFleet } from '../../../src/synth/synth.js';
 import { fleetOf, generatedFleet, workloadCluster } from '../../fixtures/fleets.js';
 
 /** A catalog add-on that renders one ConfigMap per listed name into kube-system. */
@@ -122,5 +123,38 @@ describe('synthFleet', () => {
     };
     const dup = fleetOf([workloadCluster('a', { spec: { addons: { twice: {} } } })]);
     expect(() => synthFleet(dup, new Map([['twice', twice]]))).toThrow('addons.staging.a: two objects are ConfigMap default/same');
+  });
+});
+
+describe('synthDifferingSets (one code synthesizing two revisions, as clusterops ci does)', () => {
+  const base = generatedFleet(30, { 'config-maps': { names: ['settings'] } });
+  /** base with three development clusters on a new version, one gone, one added to production and one relabelled in staging. */
+  const upgraded = new Set(['cluster-0000', 'cluster-0003', 'cluster-0006']);
+  const head = fleetOf([
+    ...base.clusters
+      .filter((c) => c.name !== 'cluster-0004')
+      .map((c) => (upgraded.has(c.name) ? { ...c, spec: { ...c.spec, kubernetesVersion: 'v1.34.1' } } : c))
+      .map((c) => (c.name === 'cluster-0001' ? { ...c, labels: { team: 'moved' } } : c)),
+    workloadCluster('added', { stage: 'production', spec: { addons: { 'config-maps': { names: ['settings'] } } } }),
+  ]);
+
+  test('leaves out only sets made of the same clusters, so the comparison finds what comparing whole fleets finds', () => {
+    const differing = synthDifferingSets(base, head, catalog);
+    const whole = diffRevisions(synthFleet(base, catalog), synthFleet(head, catalog)).changes;
+    expect(whole.length).toBeGreaterThan(10);
+    expect(diffRevisions(differing.base, differing.head).changes).toEqual(whole);
+    // Every management set (each stage lost, gained or changed a cluster), and the add-on sets of what changed.
+    const changed = ['addons.development.cluster-0000', 'addons.development.cluster-0003', 'addons.development.cluster-0006'];
+    expect(differing.head.map((s) => s.id)).toEqual([
+      'management.development', ...changed, 'management.production', 'addons.production.added', 'management.staging', 'addons.staging.cluster-0001',
+    ]);
+    expect(differing.base.map((s) => s.id)).toEqual([
+      'management.development', ...changed, 'management.production', 'management.staging', 'addons.staging.cluster-0001', 'addons.staging.cluster-0004',
+    ]);
+  });
+
+  test('synthesizes nothing for two fleets of the same content, whatever their source files', () => {
+    const moved = fleetOf(base.clusters.map((c) => ({ ...c, source: { ...c.source, file: `/tmp/base/${c.source.file}` } })));
+    expect(synthDifferingSets(base, moved, catalog)).toEqual({ base: [], head: [] });
   });
 });
