@@ -20,8 +20,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   apply: ['model', 'kube'],
   controlplane: ['model', 'kube', 'apply'],
   localprovider: ['model', 'kube', 'controlplane'],
-  reconciler: ['model', 'kube', 'addons', 'apply', 'charts', 'spec'],
-  cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler', 'localprovider'],
+  dashboard: ['model', 'kube'],
+  reconciler: ['model', 'kube', 'addons', 'apply', 'charts', 'spec', 'dashboard'],
+  cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler', 'localprovider', 'dashboard'],
   '.': ['model'],
 };
 
