@@ -6,7 +6,8 @@
  * gets a fresh snapshot) instead of buffering without bound.
  */
 import type http from 'node:http';
-import type { ClusterEvent, FleetChange, FleetRow, FleetView } from './fleet-view.js';
+import type { FleetChange, FleetView } from './fleet-view.js';
+import type { ClusterEvent, FleetChanges, FleetRow } from './fleet-wire.js';
 
 /** How often changes are sent. */
 const FLUSH_MS = 200;
@@ -14,13 +15,6 @@ const FLUSH_MS = 200;
 const PING_MS = 20_000;
 /** Bytes a client may have unread before it is dropped. */
 const MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
-
-/** What a `changes` message carries. */
-export interface FleetChanges {
-  upserts: FleetRow[];
-  removes: string[];
-  events: ClusterEvent[];
-}
 
 /** One `event:`/`data:` frame. */
 export function frame(event: string, data: unknown): string {

@@ -5,26 +5,13 @@
  */
 import type { KubeClient } from '../kube/client.js';
 import { Informer, objectKey, type WatchedObject } from '../kube/watch.js';
-import { clusterSummary, type ClusterSummary, type ListedCluster } from '../model/cluster-summary.js';
+import { clusterSummary, type ListedCluster } from '../model/cluster-summary.js';
+import type { ClusterEvent, FleetRow } from './fleet-wire.js';
 
 /** A WorkloadCluster as watched. */
 export type WatchedCluster = ListedCluster & WatchedObject & { metadata: ListedCluster['metadata'] & WatchedObject['metadata'] };
 
-/** A row of the fleet table: the summary, and the object's resourceVersion (a page shown of it is stale when this moves). */
-export type FleetRow = ClusterSummary & { resourceVersion: string };
-
-/** One Event about a WorkloadCluster, as the dashboard shows it. */
-export interface ClusterEvent {
-  /** `namespace/name` of the cluster it is about. */
-  cluster: string;
-  name: string;
-  type: string;
-  reason: string;
-  message: string;
-  count: number;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-}
+export type { ClusterEvent, FleetRow };
 
 /** A change of the fleet. */
 export type FleetChange = { type: 'upsert'; row: FleetRow } | { type: 'remove'; key: string } | { type: 'event'; event: ClusterEvent };
