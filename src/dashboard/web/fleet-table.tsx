@@ -101,7 +101,7 @@ export function FleetTable({ store }: { store: FleetStore }) {
         <input
           type="search"
           name="search"
-          placeholder="Search name, version, revision, message…"
+          placeholder="Search name, revision, message…"
           value={filters.search}
           onInput={(e) => set('search')((e.target as HTMLInputElement).value)}
         />
