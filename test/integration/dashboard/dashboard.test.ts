@@ -10,12 +10,30 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleDashboard } from '../../../src/dashboard/bundle.js';
 import { startTestControlPlane, type TestControlPlane } from '../_control-plane.js';
-import { declaration, fleetRepo } from '../reconciler/_fleet-repo.js';
+import { declaration, fakeSynth, fleetRepo } from '../reconciler/_fleet-repo.js';
 import { launchBrowser } from './_browser.js';
 import { startReconcilerChild, type ReconcilerChild } from './_reconciler-child.js';
 
 const TOKEN = 'dashboard-test-token-6f1d2a9c4b';
 const stage = 'dash';
+/**
+ * The fake synth of _fleet-repo.ts, except that a declaration whose provider is not docker is
+ * reported as blocked (the cluster, its file and line) instead of failing the whole revision, as the
+ * real synth reports a declaration that does not validate.
+ */
+function blockingSynth(): string {
+  const failing = "if (doc.spec.provider !== 'docker') { process.stderr.write(where + ':1: spec.provider: must be docker here\\n'); failed = true; continue; }";
+  const blocking =
+    "if (doc.spec.provider !== 'docker') { const line = readFileSync(where, 'utf8').split('\\n').findIndex((l) => l.includes('\"provider\"')) + 1; " +
+    "blocked.push({ stage, clusters: [doc.metadata.name], problems: [{ file: 'clusters/' + stage + '/' + file, line, column: 5, path: 'spec.provider', message: 'must be docker here' }] }); continue; }";
+  const synth = fakeSynth();
+  if (!synth.includes(failing)) throw new Error('the fake synth changed: update blockingSynth');
+  return synth
+    .replace(failing, blocking)
+    .replace('let failed = false;', 'let failed = false;\nconst blocked = [];')
+    .replace('sets: out.map((set) => ({ ...set, target: target(set.id) }))', 'sets: out.map((set) => ({ ...set, target: target(set.id) })), ...(blocked.length ? { blocked } : {})');
+}
+
 const shots = process.env.CLUSTEROPS_SCREENSHOTS ? path.resolve(process.env.CLUSTEROPS_SCREENSHOTS) : mkdtempSync(path.join(tmpdir(), 'clusterops-shots-'));
 
 describe('fleet dashboard', () => {
@@ -42,6 +60,7 @@ describe('fleet dashboard', () => {
     cp = await startTestControlPlane();
     work = mkdtempSync(path.join(tmpdir(), 'clusterops-dashboard-'));
     writeFileSync(path.join(work, 'token'), `${TOKEN}\n`);
+    repo.write('bin/clusterops.js', blockingSynth());
     repo.write(`clusters/${stage}/web.yaml`, declaration('web'));
     repo.write(`clusters/${stage}/jobs.yaml`, declaration('jobs'));
     repo.commit('two clusters');
@@ -129,16 +148,21 @@ describe('fleet dashboard', () => {
   });
 
   it("a failing cluster's page says why, with file:line", async () => {
-    // The fake synth of this repository refuses any provider but docker, naming the file.
+    // This repository's synth refuses any provider but docker, naming the file and line; only that cluster is held.
     repo.write(`clusters/${stage}/jobs.yaml`, declaration('jobs', { provider: 'aws', region: 'eu-west-1' }));
-    repo.commit('jobs on aws: refused');
+    const refused = repo.commit('jobs on aws: refused');
     await row('jobs', 'Degraded');
+    // The others moved on to the new revision (the table shows it live).
+    await page.waitForSelector(`tr[data-key="${stage}/web"] td:nth-child(9):has-text("${refused.slice(0, 7)}")`, { timeout: 120_000 });
     await page.click(`tr[data-key="${stage}/jobs"] a`);
     const panel = await page.waitForSelector('section.why');
     expect(await panel.textContent()).toContain('Why this cluster is failing');
-    expect(await page.$$eval('section.why code.where', (c) => c.map((e) => e.textContent))).toContainEqual(expect.stringMatching(/clusters\/dash\/jobs\.yaml:1/));
-    // Its events name the rejected revision too (they arrive on the stream).
-    await page.waitForSelector('table.events td:has-text("rejected")');
+    expect(await panel.textContent()).toContain(`revision ${refused.slice(0, 7)} waits`);
+    const where = await page.$$eval('section.why .problems code.where', (c) => c.map((e) => e.textContent));
+    expect(where).toContainEqual(expect.stringMatching(/^clusters\/dash\/jobs\.yaml:\d+(:\d+)?$/));
+    expect(await page.textContent('section.why .problems')).toContain('spec.provider');
+    // Its events say so too (they arrive on the stream).
+    await page.waitForSelector('table.events tr.warning');
     await page.screenshot({ path: path.join(shots, 'failing-cluster.png'), fullPage: true });
   });
 });
