@@ -7,8 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleDir } from './dashboard-assets.js';
 
-/** Where the browser sources are. */
-const WEB = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web');
+/** Where the browser sources are: beside this module, or, run from dist/src/dashboard/, in the project's src/. */
+const HERE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'web');
+const DIST_SRC = `${path.sep}dist${path.sep}src${path.sep}`;
+const WEB = HERE.includes(DIST_SRC) ? HERE.replace(DIST_SRC, `${path.sep}src${path.sep}`) : HERE;
 
 /** Builds the bundle into `outDir`; returns its files and their sizes. */
 export async function bundleDashboard(outDir = bundleDir(), sources = WEB): Promise<Array<{ file: string; bytes: number }>> {
@@ -33,7 +35,5 @@ export async function bundleDashboard(outDir = bundleDir(), sources = WEB): Prom
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  // From dist/src/dashboard/bundle.js the sources are in the project's src/, not beside it.
-  const sources = WEB.includes(`${path.sep}dist${path.sep}`) ? WEB.replace(`${path.sep}dist${path.sep}src${path.sep}`, `${path.sep}src${path.sep}`) : WEB;
-  for (const { file, bytes } of await bundleDashboard(bundleDir(), sources)) process.stdout.write(`dashboard bundle: ${file} ${(bytes / 1024).toFixed(1)} KiB\n`);
+  for (const { file, bytes } of await bundleDashboard()) process.stdout.write(`dashboard bundle: ${file} ${(bytes / 1024).toFixed(1)} KiB\n`);
 }
