@@ -48,6 +48,8 @@ export interface DashboardBenchResult {
   renderMs: number[];
   updateMs: number[];
   burstMs: number;
+  /** From the last of those patches answered to every row changed. */
+  burstLagMs: number;
   searchMs: number[];
   snapshotBytes: number;
   streams: number;
@@ -178,8 +180,10 @@ export async function runDashboardBench(): Promise<DashboardBenchResult> {
 
     const burstStart = Date.now();
     await pool(Array.from({ length: CLUSTERS }, (_, i) => i), 16, (i) => writeStatus(client, i, statusOf(i, '9a8b7c6d5e4f')));
+    const lastPatched = Date.now();
     await page.waitForFunction(() => [...document.querySelectorAll('table.clusters tbody tr td:nth-child(9)')].every((td) => td.textContent === '9a8b7c6'), undefined, { polling: 200, timeout: 120_000 });
     const burstMs = Date.now() - burstStart;
+    const burstLagMs = Date.now() - lastPatched;
 
     const searchMs: number[] = [];
     for (const q of ['c09', 'rejected', 'payments', '']) {
@@ -204,7 +208,7 @@ export async function runDashboardBench(): Promise<DashboardBenchResult> {
       kubectlMs.push(Date.now() - start);
     }
 
-    const result: DashboardBenchResult = { clusters: CLUSTERS, renderMs, updateMs, burstMs, searchMs, snapshotBytes, streams, kubectlMs };
+    const result: DashboardBenchResult = { clusters: CLUSTERS, renderMs, updateMs, burstMs, burstLagMs, searchMs, snapshotBytes, streams, kubectlMs };
     const r = spread(renderMs);
     const u = spread(updateMs);
     const k = spread(kubectlMs);
@@ -215,7 +219,8 @@ export async function runDashboardBench(): Promise<DashboardBenchResult> {
         '| --- | --- | --- | --- | --- |',
         `| render: navigation to all rows shown | ${r.median} ms | ${r.min} ms | ${r.max} ms | ${r.runs} |`,
         `| live update: status patched to row changed | ${u.median} ms | ${u.min} ms | ${u.max} ms | ${u.runs} |`,
-        `| burst: all ${CLUSTERS} statuses patched to every row changed | ${burstMs} ms | | | 1 |`,
+        `| burst: all ${CLUSTERS} statuses patched (16 at a time) to every row changed | ${burstMs} ms | | | 1 |`,
+        `| burst: last patch answered to every row changed | ${burstLagMs} ms | | | 1 |`,
         `| search: keystroke to table filtered | ${s.median} ms | ${s.min} ms | ${s.max} ms | ${s.runs} |`,
         `| baseline: kubectl get workloadclusters -A | ${k.median} ms | ${k.min} ms | ${k.max} ms | ${k.runs} |`,
         '',
