@@ -11,6 +11,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.json --outDir dist --rootDir . --declaration false --sourceMap false \
+    && npx tsc -p src/dashboard/web/tsconfig.json && node dist/src/dashboard/bundle.js \
     && rm -rf dist/test dist/vitest.config.js
 
 # Runtime: production dependencies, the compiled CLI, git, and an unprivileged user.

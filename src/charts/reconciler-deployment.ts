@@ -73,8 +73,12 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: [WORKLOAD_CLUSTER_GROUP], resources: [`${WORKLOAD_CLUSTER_PLURAL}/status`], verbs: ['get', 'patch'] },
   // `<cluster>-kubeconfig`, read by name in each stage namespace to reach a workload cluster; never listed.
   { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
-  // Events about WorkloadClusters and managed objects.
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  // Events about WorkloadClusters and managed objects; the dashboard watches those about WorkloadClusters.
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch', 'list', 'watch'] },
+  // The dashboard watches every WorkloadCluster, and may check a user's own token (--dashboard-token-review).
+  { apiGroups: [WORKLOAD_CLUSTER_GROUP], resources: [WORKLOAD_CLUSTER_PLURAL], verbs: ['watch'] },
+  { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
   // Its own CRD, installed at start: read and applied by name; creating cannot be limited by name.
   { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'patch'], resourceNames: [WORKLOAD_CLUSTER_CRD_NAME] },
   { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create'] },

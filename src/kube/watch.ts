@@ -25,6 +25,8 @@ export interface InformerOptions<T extends WatchedObject> {
   path: string;
   /** @default everything */
   labelSelector?: string;
+  /** e.g. `involvedObject.kind=WorkloadCluster` for Events. @default everything */
+  fieldSelector?: string;
   /** Called for every change, in order; also for the differences a re-list finds. */
   onEvent(event: WatchEvent<T>): void;
   /** Called when a list or watch failed; the informer retries by itself. @default ignored */
@@ -106,7 +108,7 @@ export class Informer<T extends WatchedObject> {
       verb: 'list',
       method: 'GET',
       path: this.options.path,
-      query: { labelSelector: this.options.labelSelector },
+      query: { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector },
     });
     const seen = new Set<string>();
     for (const object of body.items) {
@@ -142,6 +144,7 @@ export class Informer<T extends WatchedObject> {
           allowWatchBookmarks: 'true',
           timeoutSeconds: String(seconds),
           labelSelector: this.options.labelSelector,
+          fieldSelector: this.options.fieldSelector,
         },
       },
       (chunk) => {
@@ -179,10 +182,12 @@ export class Informer<T extends WatchedObject> {
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

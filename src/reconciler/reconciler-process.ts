@@ -6,6 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kubeconfig } from '../kube/kubeconfig.js';
 import type { Logger } from 'pino';
+import { Dashboard } from '../dashboard/dashboard.js';
+import { DashboardAuth, describeSources } from '../dashboard/dashboard-auth.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { findPulumiEngine, missingKubernetesProvider } from '../pulumi/engine.js';
@@ -64,6 +66,14 @@ export interface ReconcilerProcessOptions {
   pulumiBackend?: string;
   /** File holding the passphrase of `pulumiStack` (never logged). */
   pulumiPassphraseFile?: string;
+  /** The dashboard's token: a file holding it. */
+  dashboardTokenFile?: string;
+  /** The dashboard's token: a Secret whose key `token` holds it. */
+  dashboardTokenSecret?: { namespace: string; name: string };
+  /** Let Kubernetes users in with their own token (TokenReview, and they may list WorkloadClusters). @default false */
+  dashboardTokenReview?: boolean;
+  /** Serve the dashboard without a login to loopback requests (`clusterops dev`). @default false */
+  dashboardAnonymousLoopback?: boolean;
   /** Receives every secret the process holds; give the same one to `createLogger`. @default a new one */
   redactor?: Redactor;
   logger: Logger;
@@ -74,6 +84,8 @@ export interface ReconcilerProcess {
   reconciler: Reconciler;
   metrics: ReconcilerMetrics;
   server?: RunningServer;
+  /** The fleet dashboard, when it is on. */
+  dashboard?: Dashboard;
   elector?: LeaderElector;
   identity: string;
   /** Stops leading (releasing the lease), the loop and the server. */
@@ -230,8 +242,10 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
   let elector: LeaderElector | undefined;
   const leading = () => !elector || elector.isLeader;
 
+  const dashboard = options.listen ? await startDashboard(options, client, redactor) : undefined;
   const server = options.listen
     ? await startServer({
+        dashboard,
         listen: options.listen,
         metrics,
         logger: log,
@@ -270,6 +284,7 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
     reconciler,
     metrics,
     server,
+    dashboard,
     elector,
     identity,
     async stop() {
@@ -277,10 +292,35 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
       await reconciler.stop();
       await notifier?.close(5_000);
       reconciler.close();
+      await dashboard?.stop();
       await server?.close();
       client.close();
     },
   };
+}
+
+/** The dashboard, when a way to log in is configured; otherwise off, and the log says why. */
+async function startDashboard(options: ReconcilerProcessOptions, client: KubeClient, redactor: Redactor): Promise<Dashboard | undefined> {
+  const log = options.logger;
+  const sources = {
+    tokenFile: options.dashboardTokenFile,
+    tokenSecret: options.dashboardTokenSecret,
+    tokenReview: options.dashboardTokenReview,
+    anonymousLoopback: options.dashboardAnonymousLoopback,
+  };
+  if (!DashboardAuth.configured(sources)) {
+    log.info('dashboard off: no --dashboard-token-file, --dashboard-token-secret or --dashboard-token-review given, and it never runs without a login');
+    return undefined;
+  }
+  const dashboard = await Dashboard.start({
+    ...sources,
+    client,
+    onSecret: (value) => redactor.add(value),
+    onWatchError: (what, error) => log.warn({ watch: what, err: error instanceof Error ? error.message : String(error) }, 'dashboard watch failed; retrying'),
+    onLogin: ({ ok, who, remote }) => (ok ? log.info({ who, remote }, 'dashboard login') : log.warn({ remote }, 'dashboard login refused')),
+  });
+  log.info({ login: describeSources(sources) }, 'dashboard on');
+  return dashboard;
 }
 
 /** The /readyz line of a leader: the newest good revision and how far it is applied, never a refused one as if applied. */

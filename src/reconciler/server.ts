@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { Dashboard, DashboardRoute } from '../dashboard/dashboard.js';
 import type { ReconcilerMetrics } from './metrics.js';
 import { deliveryId, RecentDeliveries } from './recent-deliveries.js';
 import { readBoundedBody } from './request-body.js';
@@ -8,6 +9,8 @@ import { verifyWebhook } from './webhook.js';
 
 /** Largest webhook body read; push notifications are far smaller. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest login form read. */
+const MAX_LOGIN_BYTES = 16 * 1024;
 
 /** What the HTTP endpoints serve, provided by the process that runs the reconciler. */
 export interface ServerOptions {
@@ -23,6 +26,8 @@ export interface ServerOptions {
   readiness: () => { ready: boolean; message: string };
   /** Deliveries already taken, so a replayed one fetches nothing. @default a new RecentDeliveries per server */
   deliveries?: RecentDeliveries;
+  /** The fleet dashboard at `/`; without it, its routes answer 404 saying how to turn it on. */
+  dashboard?: Dashboard;
 }
 
 /** A running server. */
@@ -50,8 +55,28 @@ function send(res: http.ServerResponse, status: number, body: string, contentTyp
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, options: ServerOptions & { deliveries: RecentDeliveries }) => Promise<void>;
 
+/** A route of the dashboard: 404 with the way to turn it on while it is off. */
+function dashboardRoute(route: DashboardRoute): Handler {
+  return async (req, res, o) => {
+    if (!o.dashboard) return send(res, 404, 'the dashboard is off: start the reconciler with --dashboard-token-file or --dashboard-token-secret (see README, Dashboard)\n');
+    if (route !== 'login') return o.dashboard.handle(route, req, res);
+    const read = await readBoundedBody(req, MAX_LOGIN_BYTES);
+    if (!read.ok) return send(res, 413, `body too large (limit ${MAX_LOGIN_BYTES} bytes)\n`);
+    return o.dashboard.handle(route, req, res, read.body);
+  };
+}
+
 /** The routes, one row each: `METHOD path` to handler. */
 const ROUTES: Record<string, Handler> = {
+  'GET /': dashboardRoute('page'),
+  'GET /login': dashboardRoute('loginPage'),
+  'POST /login': dashboardRoute('login'),
+  'POST /logout': dashboardRoute('logout'),
+  'GET /dashboard.js': dashboardRoute('script'),
+  'GET /dashboard.css': dashboardRoute('style'),
+  'GET /api/fleet': dashboardRoute('fleet'),
+  'GET /api/cluster': dashboardRoute('cluster'),
+  'GET /api/stream': dashboardRoute('stream'),
   'GET /healthz': async (_req, res) => send(res, 200, 'ok\n'),
   'GET /readyz': async (_req, res, o) => {
     const r = o.readiness();
@@ -85,7 +110,7 @@ const ROUTES: Record<string, Handler> = {
   },
 };
 
-/** Starts the HTTP server: POST /hooks/git, GET /healthz, /readyz and /metrics. */
+/** Starts the HTTP server: POST /hooks/git, GET /healthz, /readyz and /metrics, and the dashboard (/, /login, /api/…). */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { host, port } = parseListen(options.listen);
   const routeOptions = { ...options, deliveries: options.deliveries ?? new RecentDeliveries() };

@@ -17,6 +17,7 @@ const PARTS: Record<string, () => Promise<unknown>> = {
   'engine-peer': async () => (await import('./engine-peer-bench.js')).runEnginePeerBench(),
   ci: async () => (await import('./ci-bench.js')).runCiBench(),
   local: async () => (await import('./local-bench.js')).runLocalBench(),
+  dashboard: async () => (await import('./dashboard-bench.js')).runDashboardBench(),
 };
 
 /** Parts run only when named: they cost minutes of CPU. */

@@ -21,8 +21,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   controlplane: ['model', 'kube', 'apply'],
   localprovider: ['model', 'kube', 'controlplane'],
   pulumi: ['model'],
-  reconciler: ['model', 'kube', 'addons', 'apply', 'charts', 'spec', 'pulumi'],
-  cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler', 'localprovider', 'pulumi'],
+  dashboard: ['model', 'kube'],
+  reconciler: ['model', 'kube', 'addons', 'apply', 'charts', 'spec', 'pulumi', 'dashboard'],
+  cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler', 'localprovider', 'pulumi', 'dashboard'],
   '.': ['model'],
 };
 

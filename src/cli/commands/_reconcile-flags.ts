@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { parseSecretRef } from '../../dashboard/dashboard-auth.js';
 import type { Redactor } from '../../reconciler/redact.js';
 import { parseDuration, type ReconcilerProcessOptions } from '../../reconciler/reconciler-process.js';
 import { parseListen } from '../../reconciler/server.js';
@@ -27,6 +28,19 @@ export interface ReconcileFlags {
   pulumiStack?: string;
   pulumiBackend?: string;
   pulumiPassphraseFile?: string;
+  dashboardTokenFile?: string;
+  dashboardTokenSecret?: string;
+  dashboardTokenReview?: boolean;
+}
+
+/** `--dashboard-token-secret NAMESPACE/NAME`, checked. */
+export function dashboardTokenSecret(text: string | undefined): { namespace: string; name: string } | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseSecretRef(text);
+  } catch (error) {
+    throw new UsageError(`--dashboard-token-secret: ${(error as Error).message}`);
+  }
 }
 
 function duration(text: string, flag: string): number {
@@ -38,7 +52,7 @@ function duration(text: string, flag: string): number {
 }
 
 /** A file given by a flag, absolute; a usage error when it is not a readable file. */
-function readableFile(file: string, flag: string): string {
+export function readableFile(file: string, flag: string): string {
   const absolute = path.resolve(file);
   try {
     accessSync(absolute, constants.R_OK);
@@ -108,6 +122,9 @@ export function reconcileOptions(flags: ReconcileFlags, logger: Logger, redactor
     insecureSynth: flags.insecureSynth,
     synthSocket: flags.synthSocket === undefined ? undefined : path.resolve(flags.synthSocket),
     ...pulumi,
+    dashboardTokenFile: flags.dashboardTokenFile === undefined ? undefined : readableFile(flags.dashboardTokenFile, '--dashboard-token-file'),
+    dashboardTokenSecret: dashboardTokenSecret(flags.dashboardTokenSecret),
+    dashboardTokenReview: flags.dashboardTokenReview,
     redactor,
     logger,
   };

@@ -14,6 +14,7 @@ import { parseDuration, startReconcilerProcess } from '../../reconciler/reconcil
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { untilSignal } from './reconcile.js';
+import { readableFile } from './_reconcile-flags.js';
 import { COMMANDS } from '../command-table.js';
 import { processContext } from '../process-context.js';
 
@@ -32,12 +33,13 @@ export function devCommand(ctx: CommandContext = processContext): Command {
   return new Command('dev')
     .description(COMMANDS.dev.description)
     .option('--state-dir <dir>', 'folder for the control plane and the reconciler cache', '.clusterops/dev')
-    .option('--listen <addr>', 'address of /metrics, /healthz, /readyz and /hooks/git', '127.0.0.1:8080')
+    .option('--listen <addr>', 'address of /metrics, /healthz, /readyz, /hooks/git and the dashboard (/)', '127.0.0.1:8080')
+    .option('--dashboard-token-file <file>', 'ask for the token in this file on the dashboard, also from loopback (default: no login from this machine)')
     .option('--interval <duration>', 'how often to look for new commits', '5s')
     .option('--insecure-synth', "run each revision's code without the sandbox, where bubblewrap cannot make one")
     .option('--no-capi', 'do not run Cluster API and the local provider (clusters are declared, never brought up)')
     .addOption(new Option('--log-format <format>', 'log lines: text on a terminal, json otherwise (the default picks by stderr)').choices(['json', 'text']))
-    .action(async (flags: { stateDir: string; listen: string; interval: string; insecureSynth?: boolean; capi: boolean; logFormat?: LogFormat }) => {
+    .action(async (flags: { stateDir: string; listen: string; dashboardTokenFile?: string; interval: string; insecureSynth?: boolean; capi: boolean; logFormat?: LogFormat }) => {
       const root = await git(process.cwd(), 'rev-parse', '--show-toplevel');
       const branch = await git(root, 'rev-parse', '--abbrev-ref', 'HEAD');
       if (branch === 'HEAD') throw new UsageError('HEAD is detached; check out a branch so clusterops dev knows which commits to follow');
@@ -47,6 +49,7 @@ export function devCommand(ctx: CommandContext = processContext): Command {
       } catch (error) {
         throw new UsageError(`--interval: ${error instanceof Error ? error.message : String(error)}`);
       }
+      const dashboardTokenFile = flags.dashboardTokenFile === undefined ? undefined : readableFile(flags.dashboardTokenFile, '--dashboard-token-file');
       const stateDir = path.resolve(flags.stateDir);
       const say = (line: string) => ctx.stderr.write(`${line}\n`);
       const redactor = new Redactor();
@@ -69,6 +72,9 @@ export function devCommand(ctx: CommandContext = processContext): Command {
           leaderElection: false,
           seedInstallations: [root],
           insecureSynth: flags.insecureSynth,
+          dashboardTokenFile,
+          // On this machine the dashboard needs no login, unless a token file is given; elsewhere it always does.
+          dashboardAnonymousLoopback: flags.dashboardTokenFile === undefined,
           redactor,
           logger: createLogger({ level: process.env.CLUSTEROPS_LOG_LEVEL ?? 'info', redactor, format: flags.logFormat }),
         });
@@ -82,7 +88,13 @@ export function devCommand(ctx: CommandContext = processContext): Command {
           `  kubeconfig:  ${controlPlane.kubeconfigPath}`,
           `  fleet:       npx clusterops get clusters --kubeconfig ${kc}    (or KUBECONFIG=${kc} kubectl get workloadclusters -A)`,
           ...(flags.capi ? [`  a cluster:   npx clusterops kubeconfig NAME --kubeconfig ${kc} > NAME.kubeconfig && kubectl --kubeconfig NAME.kubeconfig get nodes`] : []),
-          ...(running.server ? [`  metrics:     ${running.server.url}/metrics`, `  ready:       ${running.server.url}/readyz`] : []),
+          ...(running.server
+            ? [
+                ...(running.dashboard ? [`  dashboard:   ${running.server.url}/${flags.dashboardTokenFile ? '    (log in with the token in --dashboard-token-file)' : '    (no login from this machine; other hosts are refused)'}`] : []),
+                `  metrics:     ${running.server.url}/metrics`,
+                `  ready:       ${running.server.url}/readyz`,
+              ]
+            : []),
           '  stop:        Ctrl-C',
           '',
         ];

@@ -39,7 +39,7 @@ export function reconcileCommand(ctx: CommandContext = processContext): Command 
     .option('--once', 'fetch, apply and prune once, then exit (1 when anything failed)')
     .option('--interval <duration>', 'how often to fetch', '30s')
     .option('--drift-interval <duration>', 'how often to re-check every object for changes made by hand (default: --interval)')
-    .option('--listen <addr>', 'address of /hooks/git, /healthz, /readyz and /metrics', ':8080')
+    .option('--listen <addr>', 'address of /hooks/git, /healthz, /readyz, /metrics and the dashboard (/)', ':8080')
     .option('--webhook-secret-file <file>', 'shared secret of the git webhook (GitHub HMAC or GitLab token)')
     .option('--cache-dir <dir>', 'folder for the git copy, dependencies and builds', '.clusterops/reconciler')
     .option('--no-leader-elect', 'do not take a Lease (only one replica may run)')
@@ -51,6 +51,9 @@ export function reconcileCommand(ctx: CommandContext = processContext): Command 
     .option('--pulumi-stack <name>', "before applying a revision whose stacks/, clusters/ or stack settings changed, run pulumi up of this stack with the revision's own program (sandboxed, with an identity allowed only Secrets and Namespaces of the stages)")
     .option('--pulumi-backend <url>', 'with --pulumi-stack: the state backend, file:///PATH')
     .option('--pulumi-passphrase-file <file>', 'with --pulumi-stack: file holding the passphrase of the stack (never logged)')
+    .option('--dashboard-token-file <file>', 'serve the fleet dashboard at /, logging in with the token in this file')
+    .option('--dashboard-token-secret <namespace/name>', 'serve the fleet dashboard at /, logging in with the token in key `token` of this Secret')
+    .option('--dashboard-token-review', "serve the fleet dashboard at /, letting in Kubernetes users' own tokens (TokenReview) that may list WorkloadClusters")
     .option('--stage <stage>', 'with `cluster NAME`: stage of the cluster, when several stages have one of that name')
     .option('--with-source', 'with `cluster NAME`: fetch the source first (a request always does; accepted as in `flux reconcile`)')
     .option('--timeout <duration>', 'with `cluster NAME`: how long to wait for the acknowledgement', '2m')
@@ -89,7 +92,10 @@ export function reconcileCommand(ctx: CommandContext = processContext): Command 
         return ctx.exit(failed.length > 0 || result.sourceError ? ExitCode.failed : ExitCode.ok);
       }
       const running = await startReconcilerProcess(options);
-      if (running.server) ctx.stderr.write(`clusterops reconcile: serving ${running.server.url}/metrics, /healthz, /readyz, POST /hooks/git\n`);
+      if (running.server) {
+        const dashboard = running.dashboard ? `, the dashboard at ${running.server.url}/` : '';
+        ctx.stderr.write(`clusterops reconcile: serving ${running.server.url}/metrics, /healthz, /readyz, POST /hooks/git${dashboard}\n`);
+      }
       const signal = await untilSignal();
       logger.info({ signal }, 'stopping');
       await running.stop();

@@ -62,6 +62,11 @@ describe('npm start / clusterops dev', () => {
     const kubeconfig = /kubeconfig:\s+(\S+)/.exec(out)?.[1];
     expect(kubeconfig).toBeDefined();
     expect(out).toMatch(/metrics:\s+http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    // The dashboard, linked from the banner, opens without a login from this machine (and only from it).
+    const dashboard = /dashboard:\s+(http:\/\/127\.0\.0\.1:\d+\/)\s/.exec(out)?.[1];
+    expect(dashboard, out).toBeDefined();
+    expect((await fetch(dashboard!)).status).toBe(200);
+    expect((await fetch(`${dashboard}api/fleet`)).status).toBe(200);
     expect(out).toContain('kubectl get workloadclusters -A');
     expect(out).toContain('clusterops get clusters --kubeconfig');
     expect(out).toContain('Cluster API (core, kubeadm bootstrap, kubeadm control plane) and the local provider');
