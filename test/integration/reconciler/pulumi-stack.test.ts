@@ -68,22 +68,32 @@ describe.skipIf(skip)('reconcile --pulumi-stack with the real Pulumi engine', ()
     return line ? Number(line.split(' ').pop()) : 0;
   };
 
-  /** Records ADDED events of one kind in the stage namespace (a watch from now on). */
+  /**
+   * Records ADDED events of one kind in the stage namespace (a watch from now on). A watch the API
+   * server or the client ends is started again; a new watch sends the objects that exist as ADDED
+   * with their own resourceVersions, so nothing is missed and the order checks still hold.
+   */
   const watch = (kind: string, apiPath: string) => {
-    let buffer = '';
-    void client
-      .stream({ verb: 'watch', method: 'GET', path: apiPath, query: { watch: '1', allowWatchBookmarks: 'false' } }, (chunk) => {
-        buffer += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl);
-          buffer = buffer.slice(nl + 1);
-          if (!line.trim()) continue;
-          const e = JSON.parse(line) as { type: string; object: { metadata: { name: string; resourceVersion: string } } };
-          if (e.type === 'ADDED') added.push({ kind, name: e.object.metadata.name, rv: BigInt(e.object.metadata.resourceVersion) });
-        }
-      }, watches.signal)
-      .catch(() => undefined);
+    void (async () => {
+      while (!watches.signal.aborted) {
+        let buffer = '';
+        await client
+          .stream({ verb: 'watch', method: 'GET', path: apiPath, query: { watch: '1', allowWatchBookmarks: 'false' } }, (chunk) => {
+            buffer += chunk.toString('utf8');
+            let nl: number;
+            while ((nl = buffer.indexOf('\n')) >= 0) {
+              const line = buffer.slice(0, nl);
+              buffer = buffer.slice(nl + 1);
+              if (!line.trim()) continue;
+              const e = JSON.parse(line) as { type: string; object: { metadata: { name: string; resourceVersion: string } } };
+              if (e.type === 'ADDED' && !added.some((a) => a.kind === kind && a.name === e.object.metadata.name)) {
+                added.push({ kind, name: e.object.metadata.name, rv: BigInt(e.object.metadata.resourceVersion) });
+              }
+            }
+          }, watches.signal)
+          .catch(() => new Promise((resolve) => setTimeout(resolve, 500)));
+      }
+    })();
   };
 
   beforeAll(async () => {
