@@ -78,6 +78,9 @@ export function projectRepo(files: Record<string, string>, branch = 'main'): Tes
   for (const d of ['bin', 'tools']) cpSync(path.join(PROJECT_ROOT, d), path.join(repo.dir, d), { recursive: true });
   cpSync(path.join(PROJECT_ROOT, 'src'), path.join(repo.dir, 'src'), { recursive: true, filter: (s) => !s.endsWith('.test.ts') });
   cpSync(transpiledDist(), path.join(repo.dir, 'dist'), { recursive: true });
+  // The dashboard's browser bundle (built by npm run build, which npm test runs first): clusterops dev serves it.
+  const web = path.join(PROJECT_ROOT, 'dist', 'web');
+  if (existsSync(web)) cpSync(web, path.join(repo.dir, 'dist', 'web'), { recursive: true });
   // The working tree can run bin/clusterops.js itself (clusterops dev); node_modules stays out of git.
   symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(repo.dir, 'node_modules'), 'dir');
   repo.write('.gitignore', 'node_modules\n.clusterops/\n');
