@@ -3,6 +3,7 @@
  * the management cluster (informers, so no request lists anything), each change told to the
  * listeners as a summary row or an event line.
  */
+import { firstSeen, lastSeen, type KubeEvent } from '../model/kube-event.js';
 import type { KubeClient } from '../kube/client.js';
 import { Informer, objectKey, type WatchedObject } from '../kube/watch.js';
 import { clusterSummary, type ListedCluster } from '../model/cluster-summary.js';
@@ -16,17 +17,7 @@ export type { ClusterEvent, FleetRow };
 /** A change of the fleet. */
 export type FleetChange = { type: 'upsert'; row: FleetRow } | { type: 'remove'; key: string } | { type: 'event'; event: ClusterEvent };
 
-interface WatchedEvent extends WatchedObject {
-  involvedObject?: { kind?: string; namespace?: string; name?: string; uid?: string };
-  type?: string;
-  reason?: string;
-  message?: string;
-  count?: number;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  eventTime?: string;
-  metadata: WatchedObject['metadata'] & { creationTimestamp?: string };
-}
+type WatchedEvent = KubeEvent & WatchedObject;
 
 /** Most events kept per cluster (the newest). */
 const EVENTS_PER_CLUSTER = 50;
@@ -37,16 +28,16 @@ export function fleetRow(c: WatchedCluster): FleetRow {
 }
 
 function eventLine(e: WatchedEvent): ClusterEvent {
-  const o = e.involvedObject ?? {};
+  const o = e.involvedObject;
   return {
-    cluster: `${o.namespace ?? e.metadata.namespace}/${o.name ?? ''}`,
+    cluster: `${o?.namespace ?? e.metadata.namespace}/${o?.name ?? ''}`,
     name: e.metadata.name,
     type: e.type ?? 'Normal',
     reason: e.reason ?? '',
     message: e.message ?? '',
     count: e.count ?? 1,
-    firstTimestamp: e.firstTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp,
-    lastTimestamp: e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp,
+    firstTimestamp: firstSeen(e),
+    lastTimestamp: lastSeen(e),
   };
 }
 

@@ -8,6 +8,7 @@ import { processContext } from '../process-context.js';
 import { describeTree, type ClusterDescription, type Described } from './_describe-tree.js';
 import { findCluster, requireClusterResource } from './_find-cluster.js';
 import { managementClient } from './_management-client.js';
+import { lastSeen } from '../../model/kube-event.js';
 import type { ListedEvent } from './events.js';
 
 interface Options {
@@ -64,7 +65,7 @@ async function describeCluster(client: KubeClient, workloadCluster: Described): 
       .then((r) => r.body.items),
   ]);
   const byName = (a: Described, b: Described) => a.metadata.name.localeCompare(b.metadata.name);
-  const seen = (e: ListedEvent) => Date.parse(e.lastTimestamp ?? e.eventTime ?? '');
+  const seen = (e: ListedEvent) => Date.parse(lastSeen(e) ?? '');
   return {
     workloadCluster,
     cluster,

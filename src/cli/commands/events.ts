@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
+import { lastSeen, type KubeEvent } from '../../model/kube-event.js';
 import { COMMANDS } from '../command-table.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
@@ -16,21 +17,9 @@ interface Options {
 }
 
 /** The part of a core/v1 Event read here. */
-export interface ListedEvent {
-  metadata: { namespace: string; name: string; creationTimestamp?: string };
-  involvedObject: { kind?: string; name: string; namespace?: string };
-  type?: string;
-  reason?: string;
-  message?: string;
-  count?: number;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  eventTime?: string;
-}
+export type ListedEvent = KubeEvent;
 
 const HEADERS = ['STAGE', 'LAST SEEN', 'TYPE', 'REASON', 'CLUSTER', 'COUNT', 'MESSAGE'] as const;
-
-const lastSeen = (e: ListedEvent) => e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp;
 
 /** Event rows, oldest first, as `kubectl get events` orders them. */
 export function eventRows(events: ListedEvent[], now: number): string[][] {
