@@ -13,7 +13,7 @@ import { parseYamlSource, type YamlSource } from './yaml-source.js';
 import { readBounded } from './_read-bounded.js';
 import type { LoadMemo } from './load-memo.js';
 import { dns1123LabelError } from '../model/names.js';
-import { listFleetFiles, showPath, type FleetFile, type StageFiles } from './fleet-files.js';
+import { listFleetFiles, showPath, type FleetFile, type FleetFiles, type StageFiles } from './fleet-files.js';
 import { quote } from '../model/quote.js';
 
 export { FleetDirError } from './fleet-files.js';
@@ -44,14 +44,7 @@ export interface LoadOptions {
 /** Reads and validates every declaration under `root` (one folder per stage), by the rules of listFleetFiles. */
 export async function loadFleet(root: string, options: LoadOptions = {}): Promise<LoadResult> {
   const listed = listFleetFiles(root);
-  const fleetProblems: Problem[] = [];
-  const stageOfFile = new Map(listed.stages.map((files) => [showPath(files.dir), files.name]));
-  const listedByStage = new Map<string, Problem[]>();
-  for (const p of listed.problems) {
-    const stage = stageOfFile.get(path.dirname(p.file));
-    if (stage === undefined) fleetProblems.push(p);
-    else listedByStage.set(stage, [...(listedByStage.get(stage) ?? []), p]);
-  }
+  const { fleetProblems, listedByStage } = attributeListed(listed);
   const problems: Problem[] = [...listed.problems];
   const stages: Stage[] = [];
   const clusters: WorkloadCluster[] = [];
@@ -68,6 +61,22 @@ export async function loadFleet(root: string, options: LoadOptions = {}): Promis
   if (options.partial && fleetProblems.length === 0) return { fleet: { root, stages, clusters }, problems: sortProblems(unique), blocked };
   if (unique.length) return { problems: sortProblems(unique), blocked: [] };
   return { fleet: { root, stages, clusters }, problems: [], blocked: [] };
+}
+
+/**
+ * The problems of listing `clusters/`, by owner: an entry inside a stage folder is that stage's (it
+ * blocks only that stage), one directly in the clusters folder belongs to no stage (it blocks all).
+ */
+function attributeListed(listed: FleetFiles): { fleetProblems: Problem[]; listedByStage: Map<string, Problem[]> } {
+  const stageOfDir = new Map(listed.stages.map((files) => [showPath(files.dir), files.name]));
+  const fleetProblems: Problem[] = [];
+  const listedByStage = new Map<string, Problem[]>();
+  for (const p of listed.problems) {
+    const stage = stageOfDir.get(path.dirname(p.file));
+    if (stage === undefined) fleetProblems.push(p);
+    else listedByStage.set(stage, [...(listedByStage.get(stage) ?? []), p]);
+  }
+  return { fleetProblems, listedByStage };
 }
 
 function loadStage(files: StageFiles, listedProblems: Problem[], memo?: LoadMemo): { stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[]; blocked: BlockedDeclaration[] } {
@@ -168,15 +177,9 @@ export interface StagesResult {
  */
 export async function loadStages(root: string): Promise<StagesResult> {
   const listed = listFleetFiles(root);
-  const stageOfFile = new Map(listed.stages.map((files) => [showPath(files.dir), files.name]));
+  const { fleetProblems, listedByStage } = attributeListed(listed);
   const problems: Problem[] = [...listed.problems];
-  const blocked = new Set<string>();
-  let fleetLevel = false;
-  for (const p of listed.problems) {
-    const stage = stageOfFile.get(path.dirname(p.file));
-    if (stage === undefined) fleetLevel = true;
-    else blocked.add(stage);
-  }
+  const blocked = new Set(listedByStage.keys());
   const stages: Stage[] = [];
   for (const files of listed.stages) {
     const r = readStage(files);
@@ -185,7 +188,7 @@ export async function loadStages(root: string): Promise<StagesResult> {
     if (!blocked.has(files.name)) stages.push(r.stage);
   }
   const sorted = sortProblems(dedupe(problems));
-  return fleetLevel ? { problems: sorted, blockedStages: [] } : { stages, problems: sorted, blockedStages: [...blocked].sort() };
+  return fleetProblems.length > 0 ? { problems: sorted, blockedStages: [] } : { stages, problems: sorted, blockedStages: [...blocked].sort() };
 }
 
 function checkHeader(source: YamlSource, kind: string): Problem[] {
