@@ -60,13 +60,30 @@ type Rule = { when: (f: StatusFacts) => boolean; then: (f: StatusFacts) => Omit<
 
 const rejectedMessage = (f: StatusFacts) => `revision ${f.rejected!.revision.slice(0, 12)} rejected: ${f.rejected!.error}`;
 
-/** The held cluster's first problem (file:line), how many more, and where it stays. */
-function heldMessage(f: StatusFacts): string {
-  const [first, ...rest] = f.held!.problems;
+/**
+ * Why a held cluster is not at `goodRevision`: its first problem (file:line), how many more, and the
+ * revision it stays on; the one line status, Events and logs give.
+ */
+export function heldLine(problems: readonly Problem[], goodRevision: string, stays: string | undefined): string {
+  const [first, ...rest] = problems;
   const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
-  const stays = f.held!.revision ?? f.lastRevision;
   const what = first ? formatProblem(first) : 'its declaration does not validate';
-  return `${what}${more}; revision ${f.goodRevision.slice(0, 12)} is not applied to this cluster, it stays ${stays ? `on revision ${stays.slice(0, 12)}` : 'as applied before'}`;
+  return `${what}${more}; revision ${goodRevision.slice(0, 12)} is not applied to this cluster, it stays ${stays ? `on revision ${stays.slice(0, 12)}` : 'as applied before'}`;
+}
+
+const heldMessage = (f: StatusFacts) => heldLine(f.held!.problems, f.goodRevision, f.held!.revision ?? f.lastRevision);
+
+/**
+ * The revision applied to a cluster. A held or suspended cluster is on what was applied to it
+ * before; so is any cluster while its stage's set is being applied (that set's revision may be one
+ * that held this cluster back); with its management objects applied and its add-ons not, it is on
+ * its management set's revision.
+ */
+function revisionOf(f: StatusFacts, mgmtSynced: boolean, addonsApplied: boolean): string | undefined {
+  if (f.held) return f.held.revision ?? f.lastRevision;
+  if (f.suspended && f.lastRevision) return f.lastRevision;
+  if (mgmtSynced) return addonsApplied ? f.goodRevision : f.management?.appliedRevision;
+  return f.lastRevision ?? f.management?.appliedRevision;
 }
 
 /** Longest list of problems written to status (the first ones; the logs have all). */
@@ -173,17 +190,7 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
   );
   const mgmtSynced = !f.management || f.management.inSync;
   const addonsApplied = !f.addons || (f.addons.inSync && !f.addons.waiting);
-  // A held or suspended cluster is on what was applied to it before; so is any cluster while its
-  // stage's set is being applied (that set's revision may be one that held this cluster back).
-  const revision = f.held
-    ? (f.held.revision ?? f.lastRevision)
-    : f.suspended && f.lastRevision
-      ? f.lastRevision
-      : mgmtSynced && addonsApplied
-        ? f.goodRevision
-        : mgmtSynced
-          ? f.management?.appliedRevision
-          : (f.lastRevision ?? f.management?.appliedRevision);
+  const revision = revisionOf(f, mgmtSynced, addonsApplied);
   const waitingRevision = (f.held || f.suspended) && revision !== f.goodRevision ? f.goodRevision : undefined;
   const history = f.history ?? [];
   const newHistory = revision && history[0]?.revision !== revision ? [{ revision, ...(f.now ? { appliedAt: f.now } : {}) }, ...history].slice(0, HISTORY_LENGTH) : history;

@@ -7,7 +7,7 @@
  * carried: the prune of a stage with blocked clusters then keeps their objects (retainBlocked).
  */
 import { isBlocked, type BlockedDeclaration } from '../model/blocked-declaration.js';
-import { addonSetId, CLUSTER_LABEL, managementSetId, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
+import { CLUSTER_LABEL, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
 import { refKey, refOf } from '../apply/object-ref.js';
 
 /** A cluster kept as an earlier revision left it, because its declaration (or its stage's) does not validate. */
@@ -106,13 +106,7 @@ export function retainBlocked(blocked: readonly BlockedDeclaration[], stage: str
   };
 }
 
-/** Ids of the sets a blocked declaration keeps (for the orphan prune: a blocked stage is not gone). */
-export function blockedSetIds(blocked: readonly BlockedDeclaration[]): { stages: Set<string>; sets: Set<string> } {
-  const stages = new Set(blocked.filter((b) => !b.clusters).map((b) => b.stage));
-  const sets = new Set<string>();
-  for (const b of blocked) {
-    if (!b.clusters) sets.add(managementSetId(b.stage));
-    else for (const c of b.clusters) sets.add(addonSetId(b.stage, c));
-  }
-  return { stages, sets };
+/** The stages blocked whole (for the orphan prune: a stage whose stage.yaml does not validate is not gone). */
+export function blockedStagesOf(blocked: readonly BlockedDeclaration[]): Set<string> {
+  return new Set(blocked.filter((b) => !b.clusters).map((b) => b.stage));
 }

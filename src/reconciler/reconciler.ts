@@ -15,7 +15,7 @@ import { summarize } from './change-set-events.js';
 import { ClusterApiClusters } from './cluster-api-clusters.js';
 import { ClusterRequests } from './cluster-requests.js';
 import { clusterFacts } from './cluster-facts.js';
-import { clusterStatus, removedStatus, type StatusFacts } from './cluster-status.js';
+import { clusterStatus, heldLine, removedStatus, type StatusFacts } from './cluster-status.js';
 import type { DeclaredCluster } from './declared-clusters.js';
 import { EventRecorder } from './events.js';
 import type { ReconcilerMetrics } from './metrics.js';
@@ -24,9 +24,8 @@ import { leftOfOrphanedStage, pruneOrphanedSets } from './orphan-prune.js';
 import { Revisions, type GoodRevision, type RevisionSource, type StackStep, type Synthesizer } from './revisions.js';
 import { SetApplier } from './set-applier.js';
 import { StatusWriter, type HistoryEntry, type WorkloadClusterStatus } from './status.js';
-import { blockedSetIds, type HeldCluster } from './held-declarations.js';
+import { blockedStagesOf, type HeldCluster } from './held-declarations.js';
 import { isBlocked, type BlockedDeclaration } from '../model/blocked-declaration.js';
-import { formatProblem } from '../spec/problem.js';
 import { backoffMs, inSync, isoNow, syncTargets, type Target } from './target.js';
 
 export type { RevisionSource, Synthesizer } from './revisions.js';
@@ -340,7 +339,7 @@ export class Reconciler {
   /** Management sets applied before whose stage is gone: prune them (the prune guards and mass-prune protection apply). */
   private async pruneOrphans(result: PassResult): Promise<void> {
     // A stage whose stage.yaml does not validate is not gone: its set stays, even when this process never applied it.
-    const blockedStages = blockedSetIds(this.revisions.good?.blocked ?? []).stages;
+    const blockedStages = blockedStagesOf(this.revisions.good?.blocked ?? []);
     const declared = (id: string) => this.targets.has(id) || blockedStages.has(id.slice('management.'.length));
     for (const { set, cs } of await pruneOrphanedSets(this.rm, declared, { allowMassPrune: this.o.allowMassPrune })) {
       const errors = cs.errors.map((e) => e.message);
@@ -366,19 +365,18 @@ export class Reconciler {
   private async reportHeld(good: GoodRevision): Promise<void> {
     await Promise.all(
       good.held.map((h) => {
-        const p = h.blocked.problems[0];
-        const where = p ? formatProblem(p) : 'its declaration does not validate';
-        const stays = h.revision ?? this.lastRevision(h.stage, h.name);
-        const message = `revision ${good.revision.slice(0, 12)} not applied: ${where}; stays ${stays ? `on revision ${stays.slice(0, 12)}` : 'as applied before'}`;
+        const message = heldLine(h.blocked.problems, good.revision, h.revision ?? this.reportedOf(h.stage, h.name).revision);
         const namespace = good.clusters.find((c) => c.stage === h.stage && c.name === h.name)?.namespace ?? h.stage;
         return this.events.record({ namespace, name: h.name, uid: this.requests.uid(h.stage, h.name) }, 'failed', message);
       }),
     );
   }
 
-  /** The revision last reported applied to a cluster: by this process, else by the status found on it. */
-  private lastRevision(stage: string, name: string): string | undefined {
-    return this.reported.get(`${stage}/${name}`)?.revision ?? this.requests.reported(stage, name).revision;
+  /** The revision and history last reported of a cluster: as this process wrote them, else as the status found on it says. */
+  private reportedOf(stage: string, name: string): { revision?: string; history?: HistoryEntry[] } {
+    const mine = this.reported.get(`${stage}/${name}`);
+    const live = this.requests.reported(stage, name);
+    return { revision: mine?.revision ?? live.revision, history: mine?.history ?? live.history };
   }
 
   /** Writes the status of every declared cluster and of kept undeclared ones, or of one stage's (only what changed goes out). */
@@ -390,9 +388,7 @@ export class Reconciler {
     const now = isoNow();
     const statusOf = (c: DeclaredCluster, facts: Omit<StatusFacts, 'held' | 'lastRevision' | 'history' | 'now'>, held?: HeldCluster | BlockedDeclaration) => {
       const key = `${c.stage}/${c.name}`;
-      const mine = this.reported.get(key);
-      const live = this.requests.reported(c.stage, c.name);
-      const before = { revision: mine?.revision ?? live.revision, history: mine?.history ?? live.history };
+      const before = this.reportedOf(c.stage, c.name);
       const status = clusterStatus({
         ...facts,
         ...(held ? { held: 'blocked' in held ? { revision: held.revision, problems: held.blocked.problems } : { problems: held.problems } } : {}),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockedDeclaration } from '../../../src/model/blocked-declaration.js';
 import type { KubeObject, ManifestSet } from '../../../src/model/manifest-set.js';
-import { blockedSetIds, carryBlocked, retainBlocked } from '../../../src/reconciler/held-declarations.js';
+import { blockedStagesOf, carryBlocked, retainBlocked } from '../../../src/reconciler/held-declarations.js';
 
 const OLD = 'b'.repeat(40);
 const PROBLEM = { file: 'clusters/prod/b.yaml', line: 8, column: 17, path: 'spec.controlPlane.replicas', message: 'expected a number' };
@@ -86,7 +86,7 @@ describe('retainBlocked', () => {
     expect(retainBlocked([{ stage: 'prod', clusters: ['b'], problems: [PROBLEM] }], 'staging')).toBeUndefined();
   });
 
-  it('names the sets a blocked stage keeps, for the orphan prune', () => {
-    expect(blockedSetIds([{ stage: 'prod', problems: [PROBLEM] }]).stages).toEqual(new Set(['prod']));
+  it('names the stages blocked whole (not those with only a blocked cluster), for the orphan prune', () => {
+    expect(blockedStagesOf([{ stage: 'prod', problems: [PROBLEM] }, { stage: 'dev', clusters: ['a'], problems: [PROBLEM] }])).toEqual(new Set(['prod']));
   });
 });
