@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { chmod, chown, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { runChild, type ChildResult } from './_run-child.js';
 
@@ -258,4 +258,22 @@ function systemBinds(programs: Array<string | undefined>): string[] {
     args.push('--ro-bind', prefix, prefix);
   }
   return args;
+}
+
+/** The whole environment of a sandboxed child: nothing of the reconciler's. */
+export function sandboxEnv(heapMb: number, extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C.UTF-8', NODE_OPTIONS: `--max-old-space-size=${heapMb}`, ...extra };
+}
+
+/** What the sandbox must show read-only of a checkout's dependencies: the real folder its node_modules links to, when outside it. */
+export async function checkoutDependencies(checkout: string): Promise<string[]> {
+  const modules = await realpath(path.join(checkout, 'node_modules')).catch(() => undefined);
+  return modules && !modules.startsWith(`${checkout}${path.sep}`) ? [modules] : [];
+}
+
+/** A new folder under `<cacheDir>/scratch`. */
+export async function scratchDir(cacheDir: string, prefix: string): Promise<string> {
+  const scratch = path.join(path.resolve(cacheDir), 'scratch');
+  await mkdir(scratch, { recursive: true });
+  return mkdtemp(path.join(scratch, prefix));
 }

@@ -8,7 +8,7 @@
  * network namespace is its own too: the one way out is a forwarder to the API server (_api-tunnel.ts).
  */
 import { existsSync } from 'node:fs';
-import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { PulumiEngine } from '../pulumi/engine.js';
@@ -16,7 +16,7 @@ import { explainPulumiFailure } from '../pulumi/failures.js';
 import { openApiTunnel, TUNNEL_PORT, TUNNEL_SCRIPT } from './_api-tunnel.js';
 import { hashTree, sha256 } from './_tree-hash.js';
 import { excerpt, type Redactor } from './redact.js';
-import { limitHit, SANDBOX_UID, type Sandbox, type SandboxLimits } from './sandbox.js';
+import { checkoutDependencies, limitHit, SANDBOX_UID, sandboxEnv, scratchDir, type Sandbox, type SandboxLimits } from './sandbox.js';
 import type { IssuedIdentity } from './stack-identity.js';
 
 /** How a stack step of a revision ended: `unchanged` when its inputs equal those of the last up, so no up ran. */
@@ -135,18 +135,6 @@ export class StackRunner {
   }
 
   /** What the sandbox shows of a checkout's dependencies: the real folder its node_modules links to. */
-  private async dependencies(checkout: string): Promise<string[]> {
-    const modules = await realpath(path.join(checkout, 'node_modules')).catch(() => undefined);
-    return modules && !modules.startsWith(`${checkout}${path.sep}`) ? [modules] : [];
-  }
-
-  private async scratch(prefix: string): Promise<string> {
-    const dir = path.join(path.resolve(this.o.cacheDir), 'scratch');
-    await mkdir(dir, { recursive: true });
-    return mkdtemp(path.join(dir, prefix));
-  }
-
-  /** Compiles the revision's stacks/ (with what of src/ it imports) into `<checkout>/dist`, in the sandbox; cached by source. */
   private async compile(checkout: string): Promise<void> {
     const tsc = path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc');
     if (!existsSync(path.join(checkout, 'stacks', 'tsconfig.json'))) throw new Error('this revision has no stacks/tsconfig.json');
@@ -159,7 +147,7 @@ export class StackRunner {
     );
     const cached = path.join(path.resolve(this.o.cacheDir), 'builds', key);
     if (!existsSync(path.join(cached, '.complete'))) {
-      const work = await this.scratch('stacks-build-');
+      const work = await scratchDir(this.o.cacheDir, 'stacks-build-');
       try {
         const outDir = path.join(work, 'dist');
         await mkdir(outDir);
@@ -177,9 +165,9 @@ export class StackRunner {
         const r = await this.o.sandbox.run({
           argv: [this.o.node ?? process.execPath, tsc, '-p', config],
           cwd: checkout,
-          readOnly: await this.dependencies(checkout),
+          readOnly: await checkoutDependencies(checkout),
           writable: [outDir],
-          env: { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C.UTF-8', NODE_OPTIONS: '--max-old-space-size=1024' },
+          env: sandboxEnv(1024),
           limits: { addressSpaceMb: 3072, cpuSeconds: Math.ceil(this.timeoutMs / 1000), fileSizeMb: 64 },
           timeoutMs: this.timeoutMs,
         });
@@ -251,7 +239,7 @@ export class StackRunner {
 
   /** `pulumi up` in the sandbox through the Automation API; resolves Pulumi's counts. */
   private async up(checkout: string, identity: IssuedIdentity): Promise<Record<string, number>> {
-    const run = await this.scratch('stack-run-');
+    const run = await scratchDir(this.o.cacheDir, 'stack-run-');
     const tunnels: Array<{ close(): Promise<void> }> = [];
     try {
       await this.o.sandbox.giveWritable(run);
@@ -268,7 +256,7 @@ export class StackRunner {
       await this.giveTree(backend);
       await this.giveTree(run);
       await this.o.sandbox.giveReadable(checkout);
-      const deps = await this.dependencies(checkout);
+      const deps = await checkoutDependencies(checkout);
       const modules = deps[0] ?? path.join(checkout, 'node_modules');
       const node = this.o.node ?? process.execPath;
       const env: Record<string, string> = {

@@ -8,7 +8,7 @@ import { runChild, type ChildResult } from './_run-child.js';
 import { hashTree, sha256 } from './_tree-hash.js';
 import { excerpt, Redactor } from './redact.js';
 import { withProgress } from './progress.js';
-import { limitHit, Sandbox, type SandboxLimits } from './sandbox.js';
+import { checkoutDependencies, limitHit, Sandbox, sandboxEnv, scratchDir, type SandboxLimits } from './sandbox.js';
 import { SynthError } from './synth-error.js';
 import { missingInterface, readManifestSets, SYNTH_SETS_ARGS, type ManifestSetsRead } from './synth-output.js';
 
@@ -72,10 +72,6 @@ function pickEnv(names: string[]): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The whole environment of a sandboxed child: nothing of the reconciler's. */
-function sandboxEnv(heapMb: number, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp', LANG: 'C.UTF-8', NODE_OPTIONS: `--max-old-space-size=${heapMb}`, ...extra };
-}
 
 /**
  * Turns a checked-out revision into ManifestSets with that revision's own code: installs its
@@ -235,7 +231,7 @@ export class SynthRunner {
     if (!existsSync(tsc)) throw new SynthError('build', 'this revision has a tsconfig.json but typescript is not among its dependencies');
     const sandbox = await this.sandbox();
     await sandbox.giveReadable(checkout);
-    const work = await this.scratch('build-');
+    const work = await scratchDir(this.cacheDir, 'build-');
     try {
       // tsc runs the revision's tsconfig (plugins, paths): it writes only into a scratch folder the sandbox may write.
       const outDir = path.join(work, 'dist');
@@ -252,7 +248,7 @@ export class SynthRunner {
         }),
       );
       const timeoutMs = this.options.installTimeoutMs ?? 600_000;
-      const readOnly = await this.dependencies(checkout);
+      const readOnly = await checkoutDependencies(checkout);
       const r = await withProgress(this.options.logger, 'compiling a new source tree of the revision (tsc)', () => sandbox.run({
         argv: [this.options.node ?? process.execPath, tsc, '-p', config],
         cwd: checkout,
@@ -280,7 +276,7 @@ export class SynthRunner {
     const sandbox = await this.sandbox();
     await sandbox.giveReadable(checkout);
     // The output file is opened here and handed over as stdout: the child never sees its folder.
-    const dir = await this.scratch('synth-');
+    const dir = await scratchDir(this.cacheDir, 'synth-');
     const outFile = path.join(dir, 'manifest-sets.json');
     const timeoutMs = this.options.timeoutMs ?? 120_000;
     const maxBytes = (this.options.maxOutputMb ?? 64) * 1024 * 1024;
@@ -291,7 +287,7 @@ export class SynthRunner {
         r = await sandbox.run({
           argv: [this.options.node ?? process.execPath, path.join('bin', 'clusterops.js'), ...SYNTH_SETS_ARGS],
           cwd: checkout,
-          readOnly: await this.dependencies(checkout),
+          readOnly: await checkoutDependencies(checkout),
           env: sandboxEnv(this.options.maxOldSpaceMb ?? 1024, { NODE_ENV: 'production' }),
           limits: this.limits(timeoutMs),
           timeoutMs,
@@ -311,19 +307,6 @@ export class SynthRunner {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }
-
-  /** What the sandbox shows of a checkout's dependencies: the real folder its node_modules links to. */
-  private async dependencies(checkout: string): Promise<string[]> {
-    const modules = await realpath(path.join(checkout, 'node_modules')).catch(() => undefined);
-    return modules && !modules.startsWith(`${checkout}${path.sep}`) ? [modules] : [];
-  }
-
-  /** A new folder under the cache's scratch space. */
-  private async scratch(prefix: string): Promise<string> {
-    const scratch = path.join(this.cacheDir, 'scratch');
-    await mkdir(scratch, { recursive: true });
-    return mkdtemp(path.join(scratch, prefix));
   }
 
   /** Runs `make` at most once at a time per key; later callers share the result. */
