@@ -6,6 +6,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { INVENTORY_NAMESPACE } from '../model/manifest-set.js';
+import { STACK_IDENTITY_NAME } from '../model/pulumi-identity.js';
 import { workloadClusterCrd, WORKLOAD_CLUSTER_CRD_NAME, WORKLOAD_CLUSTER_GROUP, WORKLOAD_CLUSTER_PLURAL } from './workload-cluster-crd.js';
 
 /** Namespace of the reconciler, its Lease and the inventories (ApplySet parents) it writes. */
@@ -33,6 +34,13 @@ export interface ReconcilerDeploymentProps {
   readonly interval?: string;
   /** Optional URL that receives a JSON POST on each failure and recovery. @default none */
   readonly notifyUrl?: string;
+  /**
+   * Give the reconciler the rights to grant and issue the Pulumi program's own identity
+   * (`reconcile --pulumi-stack`, src/reconciler/stack-identity.ts). Off by default: these rights
+   * include `bind` and `escalate` on the roles of that identity (see the README's security model).
+   * @default false
+   */
+  readonly pulumiIdentity?: boolean;
 }
 
 /** A rule of a ClusterRole or Role. */
@@ -84,6 +92,26 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create'] },
 ];
 
+/**
+ * Cluster-wide rights to grant the Pulumi program's identity, each limited to that identity's name
+ * where RBAC can (a create cannot be limited by name): its ClusterRole over the stage Namespaces and
+ * the binding of it; in each stage namespace its Role over Secrets and the binding of it. `escalate`
+ * because those roles grant what the reconciler itself lacks (listing and writing Secrets), `bind`
+ * to bind them; both only on roles of that name.
+ */
+export const PULUMI_IDENTITY_CLUSTER_RULES: readonly PolicyRule[] = [
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'roles'], verbs: ['get', 'patch', 'delete', 'bind', 'escalate'], resourceNames: [STACK_IDENTITY_NAME] },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterrolebindings', 'rolebindings'], verbs: ['get', 'patch', 'delete'], resourceNames: [STACK_IDENTITY_NAME] },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'roles', 'clusterrolebindings', 'rolebindings'], verbs: ['create'] },
+];
+
+/** Rights in its own namespace over the Pulumi program's ServiceAccount: apply it, and issue its tokens. */
+export const PULUMI_IDENTITY_NAMESPACE_RULES: readonly PolicyRule[] = [
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'patch'], resourceNames: [STACK_IDENTITY_NAME] },
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'], resourceNames: [STACK_IDENTITY_NAME] },
+];
+
 /** Permissions in its own namespace: the inventories (ApplySet parent ConfigMaps) and the leader Lease. */
 export const NAMESPACE_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'create', 'patch'] },
@@ -125,7 +153,7 @@ export class ReconcilerDeploymentChart extends Chart {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name: RECONCILER_NAME },
-      rules: CLUSTER_RULES,
+      rules: props.pulumiIdentity ? [...CLUSTER_RULES, ...PULUMI_IDENTITY_CLUSTER_RULES] : CLUSTER_RULES,
     });
     new ApiObject(this, 'cluster-role-binding', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -134,7 +162,12 @@ export class ReconcilerDeploymentChart extends Chart {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RECONCILER_NAME },
       subjects: [subject],
     });
-    new ApiObject(this, 'role', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: RECONCILER_NAME, namespace }, rules: NAMESPACE_RULES });
+    new ApiObject(this, 'role', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: RECONCILER_NAME, namespace },
+      rules: props.pulumiIdentity ? [...NAMESPACE_RULES, ...PULUMI_IDENTITY_NAMESPACE_RULES] : NAMESPACE_RULES,
+    });
     new ApiObject(this, 'role-binding', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'RoleBinding',

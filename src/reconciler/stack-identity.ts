@@ -10,8 +10,9 @@ import type { KubeApi } from '../kube/client.js';
 import type { KubeconfigCluster, KubeconfigSource } from '../kube/kubeconfig.js';
 import type { KubeObject } from '../model/manifest-set.js';
 
-/** Name of the ServiceAccount, ClusterRole, Roles and bindings of the Pulumi program's identity. */
-export const STACK_IDENTITY_NAME = 'clusterops-pulumi';
+import { STACK_IDENTITY_NAME } from '../model/pulumi-identity.js';
+
+export { STACK_IDENTITY_NAME };
 
 /** Field manager of what the reconciler writes for the program's identity. */
 export const STACK_IDENTITY_FIELD_MANAGER = 'clusterops-pulumi-identity';

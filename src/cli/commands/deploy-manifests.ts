@@ -35,6 +35,7 @@ interface DeployFlags {
   replicas: string;
   interval: string;
   notifyUrl?: string;
+  pulumiIdentity?: boolean;
   output: string;
 }
 
@@ -58,6 +59,7 @@ export function deployManifestsCommand(ctx: CommandContext = processContext): Co
     .option('--replicas <n>', 'replicas; one leads, the others stand by', '2')
     .option('--interval <duration>', 'how often the reconciler fetches without a webhook', '1m')
     .option('--notify-url <url>', 'URL that receives a JSON POST on each failure and recovery')
+    .option('--pulumi-identity', "give the reconciler the rights to grant the Pulumi program's own identity (reconcile --pulumi-stack)")
     .option('-o, --output <dir|->', 'folder to write, or - for stdout', '-')
     .action(async (flags: DeployFlags) => {
       const replicas = Number(flags.replicas);
@@ -82,6 +84,7 @@ export function deployManifestsCommand(ctx: CommandContext = processContext): Co
         replicas,
         interval: flags.interval,
         notifyUrl: flags.notifyUrl,
+        pulumiIdentity: flags.pulumiIdentity === true,
       });
       const yaml = toYaml(chart.toJson());
       if (flags.output === '-') {

@@ -10,6 +10,7 @@ import { KubeClient, KubeError } from '../../../src/kube/client.js';
 import { Discovery, resourcePath } from '../../../src/kube/discovery.js';
 import { loadKubeconfig } from '../../../src/kube/kubeconfig.js';
 import { LeaderElector } from '../../../src/reconciler/leader-election.js';
+import { StackIdentity, STACK_IDENTITY_NAME } from '../../../src/reconciler/stack-identity.js';
 import { silentLogger } from '../../../src/reconciler/logger.js';
 import type { KubeObject } from '../../../src/model/manifest-set.js';
 import { getObject, suiteClient, suiteKubeconfig } from '../apply/_helpers.js';
@@ -216,6 +217,56 @@ describe('clusterops deploy-manifests', () => {
       }
     } finally {
       sa.close();
+    }
+  });
+
+  it('with --pulumi-identity lets the ServiceAccount grant and issue the Pulumi identity, and only that', async () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'clusterops-pulumi-rbac-'));
+    dirs.push(work);
+    const stage = `pstage-${randomBytes(3).toString('hex')}`;
+    const source = loadKubeconfig({ path: impersonatingKubeconfig(work) });
+    const sa = await KubeClient.fromKubeConfig(source, { maxRetries: 0, baseDelayMs: 50 });
+    try {
+      // Without the flag, the reconciler's rights stop it: nothing is granted.
+      const plain = objectsOf((await deployManifests('--repo', 'https://example.com/fleet.git')).out);
+      for (const obj of plain.filter((o) => !['Deployment', 'Service'].includes(o.kind))) await applyObject(admin, discovery, obj, false);
+      await expect(new StackIdentity(sa, source, 'clusterops-system').issue([stage])).rejects.toThrow(/forbidden|403/i);
+      expect(await getObject(admin, `/apis/rbac.authorization.k8s.io/v1/namespaces/${stage}/roles/${STACK_IDENTITY_NAME}`)).toBeUndefined();
+
+      const r = await deployManifests('--repo', 'https://example.com/fleet.git', '--pulumi-identity');
+      expect(r.code).toBe(0);
+      const granted = objectsOf(r.out);
+      for (const obj of granted.filter((o) => !['Deployment', 'Service'].includes(o.kind))) await applyObject(admin, discovery, obj, false);
+      const issued = await new StackIdentity(sa, source, 'clusterops-system').issue([stage]);
+      const role = await getObject(admin, `/apis/rbac.authorization.k8s.io/v1/namespaces/${stage}/roles/${STACK_IDENTITY_NAME}`);
+      expect(role?.rules[0].resources).toEqual(['secrets']);
+
+      // The issued token works for the stage's Secrets and nothing else.
+      const programConfig = path.join(work, 'program.kubeconfig');
+      writeFileSync(programConfig, issued.kubeconfig(), { mode: 0o600 });
+      const program = await KubeClient.fromKubeConfig(loadKubeconfig({ path: programConfig }), { maxRetries: 0, baseDelayMs: 50 });
+      try {
+        expect(await status(program, { verb: 'list', method: 'GET', path: `/api/v1/namespaces/${stage}/secrets` })).toBe(200);
+        expect(await status(program, { verb: 'list', method: 'GET', path: '/api/v1/namespaces/kube-system/secrets' })).toBe(403);
+      } finally {
+        program.close();
+      }
+
+      // Still nothing beyond that name: another ClusterRole cannot be escalated or bound.
+      expect(
+        await status(sa, {
+          verb: 'create',
+          method: 'POST',
+          path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+          body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: `escalate-${stage}` }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] },
+        }),
+      ).toBe(403);
+      expect(await status(sa, { verb: 'create', method: 'POST', path: '/api/v1/namespaces/kube-system/serviceaccounts/default/token', body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} } })).toBe(403);
+    } finally {
+      sa.close();
+      // Leave the reconciler's roles as the other tests of this file expect them.
+      const plain = objectsOf((await deployManifests('--repo', 'https://example.com/fleet.git')).out);
+      for (const obj of plain.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')) await applyObject(admin, discovery, obj, false);
     }
   });
 });
