@@ -9,7 +9,6 @@ import { stringify } from 'yaml';
 import type { KubeApi } from '../kube/client.js';
 import type { KubeconfigCluster, KubeconfigSource } from '../kube/kubeconfig.js';
 import type { KubeObject } from '../model/manifest-set.js';
-
 import { STACK_IDENTITY_NAME } from '../model/pulumi-identity.js';
 
 export { STACK_IDENTITY_NAME };

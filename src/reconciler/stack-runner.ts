@@ -134,7 +134,7 @@ export class StackRunner {
     }
   }
 
-  /** What the sandbox shows of a checkout's dependencies: the real folder its node_modules links to. */
+  /** Type-checks and emits the revision's stacks/ into the checkout with its own tsc. */
   private async compile(checkout: string): Promise<void> {
     const tsc = path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc');
     if (!existsSync(path.join(checkout, 'stacks', 'tsconfig.json'))) throw new Error('this revision has no stacks/tsconfig.json');

@@ -72,7 +72,6 @@ function pickEnv(names: string[]): NodeJS.ProcessEnv {
   return env;
 }
 
-
 /**
  * Turns a checked-out revision into ManifestSets with that revision's own code: installs its
  * dependencies once per lockfile (`npm ci --ignore-scripts`, cached and linked into each checkout),

@@ -4,7 +4,7 @@
  * condition that matters for each, add-on health, recent events. Pure: unit-tested on plain objects.
  */
 import { age } from './_cluster-table.js';
-import type { ListedEvent } from './events.js';
+import type { KubeEvent } from '../../model/kube-event.js';
 
 type Condition = { type: string; status: string; reason?: string; message?: string };
 /** Any object as read from the API. */
@@ -17,7 +17,7 @@ export interface ClusterDescription {
   infrastructure?: Described;
   controlPlane?: Described;
   machineDeployments: Array<Described & { machines: Described[] }>;
-  events: ListedEvent[];
+  events: KubeEvent[];
 }
 
 const firstLine = (text: string | undefined, width = 100) => {

@@ -8,8 +8,7 @@ import { processContext } from '../process-context.js';
 import { describeTree, type ClusterDescription, type Described } from './_describe-tree.js';
 import { findCluster, requireClusterResource } from './_find-cluster.js';
 import { managementClient } from './_management-client.js';
-import { lastSeen } from '../../model/kube-event.js';
-import type { ListedEvent } from './events.js';
+import { lastSeen, type KubeEvent } from '../../model/kube-event.js';
 
 interface Options {
   stage?: string;
@@ -61,11 +60,11 @@ async function describeCluster(client: KubeClient, workloadCluster: Described): 
     list('machinedeployments'),
     list('machines'),
     client
-      .request<{ items: ListedEvent[] }>({ verb: 'list', method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, query: { fieldSelector: `involvedObject.kind=WorkloadCluster,involvedObject.name=${name}` } })
+      .request<{ items: KubeEvent[] }>({ verb: 'list', method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, query: { fieldSelector: `involvedObject.kind=WorkloadCluster,involvedObject.name=${name}` } })
       .then((r) => r.body.items),
   ]);
   const byName = (a: Described, b: Described) => a.metadata.name.localeCompare(b.metadata.name);
-  const seen = (e: ListedEvent) => Date.parse(lastSeen(e) ?? '');
+  const seen = (e: KubeEvent) => Date.parse(lastSeen(e) ?? '');
   return {
     workloadCluster,
     cluster,

@@ -16,13 +16,10 @@ interface Options {
   context?: string;
 }
 
-/** The part of a core/v1 Event read here. */
-export type ListedEvent = KubeEvent;
-
 const HEADERS = ['STAGE', 'LAST SEEN', 'TYPE', 'REASON', 'CLUSTER', 'COUNT', 'MESSAGE'] as const;
 
 /** Event rows, oldest first, as `kubectl get events` orders them. */
-export function eventRows(events: ListedEvent[], now: number): string[][] {
+export function eventRows(events: KubeEvent[], now: number): string[][] {
   return [...events]
     .sort((a, b) => Date.parse(lastSeen(a) ?? '') - Date.parse(lastSeen(b) ?? '') || a.metadata.name.localeCompare(b.metadata.name))
     .map((e) => [
@@ -55,7 +52,7 @@ export function eventsCommand(ctx: CommandContext = processContext): Command {
       try {
         const selector = ['involvedObject.kind=WorkloadCluster', ...(name ? [`involvedObject.name=${name}`] : [])].join(',');
         const path = opts.stage ? `/api/v1/namespaces/${encodeURIComponent(opts.stage)}/events` : '/api/v1/events';
-        const { body } = await client.request<{ items: ListedEvent[] }>({ verb: 'list', method: 'GET', path, query: { fieldSelector: selector } });
+        const { body } = await client.request<{ items: KubeEvent[] }>({ verb: 'list', method: 'GET', path, query: { fieldSelector: selector } });
         if (opts.output !== 'table') {
           const list = { apiVersion: 'v1', kind: 'List', items: body.items, metadata: {} };
           ctx.stdout.write(opts.output === 'json' ? `${JSON.stringify(list, null, 2)}\n` : stringify(list));
