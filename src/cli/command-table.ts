@@ -89,6 +89,14 @@ export const COMMANDS = {
     options: true,
     args: '<cluster>',
   },
+  rebuild: {
+    description: 'bring back a lost management cluster from git and the Pulumi state, adopting the running workload clusters (never a second copy)',
+    options: true,
+  },
+  drill: {
+    description: 'rehearse a rebuild on this machine: a scratch fleet of local clusters, its management cluster destroyed and rebuilt; checks and the RTO',
+    options: true,
+  },
   'local-provider': {
     description: "run the local provider's controllers (LocalCluster, LocalControlPlane, LocalMachine): workload clusters as local processes",
     options: true,

@@ -10,6 +10,8 @@ export const ExitCode = {
   incomplete: 3,
   /** For the verbs on one cluster (`kubeconfig`, `get`, `describe`, …): it does not exist (yet). */
   notFound: 3,
+  /** For `rebuild`: another rebuild of the same management cluster holds the lock. */
+  locked: 4,
 } as const;
 
 /** A mistake in how a command was called; printed as `error: …` and exits 2. */

@@ -40,6 +40,8 @@ const LOADERS: Record<CommandName, () => Promise<CommandFactory>> = {
   kubeconfig: async () => (await import('./commands/kubeconfig.js')).kubeconfigCommand,
   'synth-server': async () => (await import('./commands/synth-server.js')).synthServerCommand,
   'local-provider': async () => (await import('./commands/local-provider.js')).localProviderCommand,
+  rebuild: async () => (await import('./commands/rebuild.js')).rebuildCommand,
+  drill: async () => (await import('./commands/drill.js')).drillCommand,
 };
 
 /** Loads the full definition of a command, as `clusterops <name>` runs it. */

@@ -39,14 +39,15 @@ export interface ClusterApiRuntimeOptions {
 
 /**
  * The `local` provider (`clusterops local-provider`) as a controller next to the managers. Its
- * workload clusters live in `<stateDir>/local-clusters`, next to the management plane's state; they
- * keep running when it stops and are adopted when it starts again.
+ * workload clusters live in `localClustersDir` (by default next to the management plane's state;
+ * elsewhere when they must outlive it, as the machines of a cloud outlive a lost management
+ * cluster: `rebuild`, `drill`); they keep running when it stops and are adopted when it starts again.
  */
-export function localProviderController(stateDir: string, kubeconfig: string): ControllerSpec {
+export function localProviderController(stateDir: string, kubeconfig: string, localClustersDir = join(stateDir, 'local-clusters')): ControllerSpec {
   return {
     name: 'local-provider',
     command: process.execPath,
-    args: [join(repositoryRoot(), 'bin', 'clusterops.js'), 'local-provider', '--kubeconfig', kubeconfig, '--state-dir', join(stateDir, 'local-clusters')],
+    args: [join(repositoryRoot(), 'bin', 'clusterops.js'), 'local-provider', '--kubeconfig', kubeconfig, '--state-dir', localClustersDir],
   };
 }
 

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ControlPlaneError } from './errors.js';
 import { seedPki, type PkiSeed } from './pki.js';
@@ -28,6 +28,8 @@ export interface DetachedStartOptions {
   clusterName?: string;
   /** The API server's fixed port. @default a free one (the previous one when still free) */
   apiserverPort?: number;
+  /** With `withCapi`: where the local provider keeps its workload clusters. @default `<stateDir>/local-clusters` */
+  localClustersDir?: string;
   /** Authorities and service-account keys to use instead of generated ones (see seedPki). @default none */
   pkiSeed?: PkiSeed;
 }
@@ -57,6 +59,7 @@ export async function startDetachedControlPlane(options: DetachedStartOptions): 
   if (options.binDir) args.push('--bin-dir', options.binDir);
   if (options.clusterName) args.push('--cluster-name', options.clusterName);
   if (options.apiserverPort !== undefined) args.push('--apiserver-port', String(options.apiserverPort));
+  if (options.localClustersDir) args.push('--local-clusters-dir', resolve(options.localClustersDir));
   if (options.pkiSeed) await seedPki(files.dir, options.pkiSeed);
   const logPath = join(files.logs, 'supervisor.log');
   const log = openSync(logPath, 'a', 0o600);

@@ -4,9 +4,10 @@
  * and reports progress and readiness to the starting CLI over the IPC channel, then lets it go.
  *
  *   node dist/src/controlplane/supervisor-main.js --state-dir DIR [--no-crds] [--bin-dir DIR] [--with-capi]
- *        [--cluster-name NAME] [--apiserver-port PORT]
+ *        [--cluster-name NAME] [--apiserver-port PORT] [--local-clusters-dir DIR]
  *
- * With `--with-capi` it also runs the Cluster API managers (cluster-api-runtime.ts).
+ * With `--with-capi` it also runs the Cluster API managers and the local provider (cluster-api-runtime.ts),
+ * whose workload clusters live in `--local-clusters-dir` (default `<state-dir>/local-clusters`).
  */
 import { parseArgs } from 'node:util';
 import { ControlPlane } from './control-plane.js';
@@ -40,6 +41,7 @@ async function run(): Promise<number> {
       'cluster-name': { type: 'string' },
       'apiserver-port': { type: 'string' },
       'with-capi': { type: 'boolean', default: false },
+      'local-clusters-dir': { type: 'string' },
     },
   });
   const stateDir = values['state-dir'];
@@ -89,7 +91,7 @@ async function run(): Promise<number> {
       await installClusterApiCrds(controlPlane.kubeconfigPath, { progress });
     }
     if (values['with-capi']) {
-      const controllers = [localProviderController(stateDir, controlPlane.kubeconfigPath)];
+      const controllers = [localProviderController(stateDir, controlPlane.kubeconfigPath, values['local-clusters-dir'])];
       clusterApi = await ClusterApiRuntime.start({ stateDir, kubeconfig: controlPlane.kubeconfigPath, progress, controllers });
     } else {
       await removeLeftoverWebhooks(controlPlane.kubeconfigPath);

@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { managementWorkspace, runManagementStack, type StackRunReport } from '../../src/cli/commands/_pulumi-stack.js';
+import { managementWorkspace, runManagementStack, type StackRunReport } from '../../src/pulumi/stack-run.js';
 import { findPulumiEngine } from '../../src/pulumi/engine.js';
 import { benchCluster, writeFleet } from './_fixtures.js';
 import { spread } from './_stats.js';

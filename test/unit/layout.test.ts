@@ -23,7 +23,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   pulumi: ['model'],
   dashboard: ['model', 'kube'],
   reconciler: ['model', 'kube', 'addons', 'apply', 'charts', 'spec', 'pulumi', 'dashboard'],
-  cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler', 'localprovider', 'pulumi', 'dashboard'],
+  recovery: ['model', 'kube', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'pulumi', 'reconciler'],
+  cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler', 'localprovider', 'pulumi', 'dashboard', 'recovery'],
   '.': ['model'],
 };
 

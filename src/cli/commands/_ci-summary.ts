@@ -4,7 +4,7 @@ import { formatProblem, type Problem } from '../../spec/problem.js';
 import { CLUSTER_LABEL, type ManifestSet } from '../../model/manifest-set.js';
 import type { ObjectChange, RevisionDiff } from '../../synth/revision-diff.js';
 import type { BaseRevision } from './_base-revision.js';
-import type { StackRunReport, StackStep } from './_pulumi-stack.js';
+import type { StackRunReport, StackStep } from '../../pulumi/stack-run.js';
 
 /** How one check of `clusterops ci` went: its result, or why it did not run. */
 export type CheckOutcome<T> = { ran: true; result: T } | { ran: false; note: string; failed?: boolean };

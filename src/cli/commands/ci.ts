@@ -98,7 +98,7 @@ export function ciCommand(ctx: CommandContext = processContext): Command {
           }
         }
         if (opts.preview) {
-          const { PulumiUnavailableError, runManagementStack } = await import('./_pulumi-stack.js');
+          const { PulumiUnavailableError, runManagementStack } = await import('../../pulumi/stack-run.js');
           try {
             const result = await runManagementStack({ clusters: opts.clusters, kubeconfig: opts.kubeconfig, backend: opts.backend, stack: opts.stack });
             findings.preview = { ran: true, result };

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
-import { PulumiUnavailableError, runManagementStack, type StackRunReport } from './_pulumi-stack.js';
+import { PulumiUnavailableError, runManagementStack, type StackRunReport } from '../../pulumi/stack-run.js';
 import { COMMANDS } from '../command-table.js';
 import { processContext } from '../process-context.js';
 

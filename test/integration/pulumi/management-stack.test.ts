@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findPulumiEngine, missingKubernetesProvider } from '../../../src/pulumi/engine.js';
-import { managementWorkspace, PulumiStackError, runManagementStack, type StackRunReport } from '../../../src/cli/commands/_pulumi-stack.js';
+import { managementWorkspace, PulumiStackError, runManagementStack, type StackRunReport } from '../../../src/pulumi/stack-run.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { loadKubeconfig } from '../../../src/kube/kubeconfig.js';
 import { declarationYaml, writeFleet } from '../../../src/testing.js';

@@ -4,11 +4,11 @@
 // type-only, like _ts-hooks.mjs), so the SynthRunner skips its TypeScript build; node_modules is
 // linked from this checkout (and reused by the SynthRunner through `seedInstallations: [PROJECT_ROOT]`).
 import { declarationYaml } from '../../../src/testing.js';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
+import { transpileTree } from '../../../src/recovery/drill-repo.js';
 import { TestRepo } from '../../unit/reconciler/_git-repo.js';
 
 /** This checkout: the nearest folder above this module with src/ and clusterops's package.json (also when run from dist/). */
@@ -24,21 +24,6 @@ export const PROJECT_ROOT = ((): string => {
 })();
 
 let transpiled: string | undefined;
-
-function transpileTree(from: string, to: string): void {
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    const source = path.join(from, entry.name);
-    if (entry.isDirectory()) transpileTree(source, path.join(to, entry.name));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) {
-      const { outputText } = ts.transpileModule(readFileSync(source, 'utf8'), {
-        fileName: source,
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true, resolveJsonModule: true },
-      });
-      mkdirSync(to, { recursive: true });
-      writeFileSync(path.join(to, entry.name.replace(/\.ts$/, '.js')), outputText);
-    }
-  }
-}
 
 /** dist/src of this checkout's sources, transpiled once per process into a temp folder. */
 function transpiledDist(): string {

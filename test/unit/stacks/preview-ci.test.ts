@@ -7,7 +7,7 @@ import { ChangeSet } from '../../../src/apply/change-set.js';
 import { loadFleet } from '../../../src/spec/load.js';
 import { synthFleet } from '../../../src/synth/synth.js';
 import { formatCiSummary } from '../../../src/cli/commands/_ci-summary.js';
-import { explainPulumiFailure, findPulumiDir, PulumiUnavailableError } from '../../../src/cli/commands/_pulumi-stack.js';
+import { explainPulumiFailure, findPulumiDir, PulumiUnavailableError } from '../../../src/pulumi/stack-run.js';
 import { ciCommand } from '../../../src/cli/commands/ci.js';
 import { previewCommand } from '../../../src/cli/commands/preview.js';
 import { clustersFolder } from './_pulumi-run.js';

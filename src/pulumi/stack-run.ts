@@ -1,3 +1,7 @@
+/**
+ * Runs of the management stack (stacks/, Pulumi.yaml) through the Automation API with the engine the
+ * tools/ scripts built: preview, up, and reading what its state holds. Used by `preview`, `ci` and `rebuild`.
+ */
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -5,14 +9,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { EngineEvent, OpType } from '@pulumi/pulumi/automation/index.js';
-import { findPulumiEngine, missingKubernetesProvider, PulumiUnavailableError } from '../../pulumi/engine.js';
-import { explainPulumiFailure } from '../../pulumi/failures.js';
+import { findPulumiEngine, missingKubernetesProvider, PulumiUnavailableError } from './engine.js';
+import { explainPulumiFailure } from './failures.js';
 
 /** Environment variable the stacks/ program reads the clusters folder from (see stacks/config.ts). */
 export const CLUSTERS_DIR_ENV = 'CLUSTEROPS_CLUSTERS_DIR';
 
-export { PULUMI_DIR_ENV, PulumiUnavailableError, findPulumiDir } from '../../pulumi/engine.js';
-export { explainPulumiFailure } from '../../pulumi/failures.js';
+export { PULUMI_DIR_ENV, PulumiUnavailableError, findPulumiDir } from './engine.js';
+export { explainPulumiFailure } from './failures.js';
 
 /** A run of the management stack failed for a reason the user can fix; the message says how. */
 export class PulumiStackError extends Error {}
@@ -30,6 +34,8 @@ export interface StackRunOptions {
   stack?: string;
   /** Apply instead of previewing. @default false */
   up?: boolean;
+  /** Refresh from the cluster first (what a rebuilt cluster lacks is then created again from state). @default false */
+  refresh?: boolean;
   /** Receives Pulumi's own progress output. */
   onOutput?: (text: string) => void;
 }
@@ -126,6 +132,45 @@ export async function managementWorkspace(options: WorkspaceOptions, env: NodeJS
   }
 }
 
+/** Creates a stack in the backend with the given config (`secret` values stored encrypted); an error when it exists. */
+export async function initStack(
+  options: WorkspaceOptions & { stack: string },
+  config: Record<string, { value: string; secret?: boolean }>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const ws = await managementWorkspace(options, env);
+  const { Stack } = await import('@pulumi/pulumi/automation/index.js');
+  try {
+    const stack = await Stack.create(options.stack, ws);
+    await stack.setAllConfig(config);
+  } catch (error) {
+    throw new PulumiStackError(explainPulumiFailure(error));
+  }
+}
+
+/** One resource of a stack's state: its type and logical name (`urnName`). */
+export interface StateResource {
+  type: string;
+  name: string;
+}
+
+/**
+ * The resources the state of `stack` holds, read with `pulumi stack export` (nothing is changed);
+ * undefined when the backend has no such stack.
+ */
+export async function stackResources(options: WorkspaceOptions & { stack: string }, env: NodeJS.ProcessEnv = process.env): Promise<StateResource[] | undefined> {
+  const ws = await managementWorkspace(options, env);
+  const known = (await ws.listStacks()).map((s) => s.name);
+  if (!known.includes(options.stack)) return undefined;
+  try {
+    const exported = await ws.exportStack(options.stack);
+    const resources = (exported.deployment as { resources?: Array<{ urn: string; type: string }> }).resources ?? [];
+    return resources.map((r) => ({ type: r.type, name: urnName(r.urn) }));
+  } catch (error) {
+    throw new PulumiStackError(explainPulumiFailure(error));
+  }
+}
+
 /**
  * Runs `pulumi preview` (or `up`) of the management stack through the Automation API, with a file
  * backend and the passphrase from the environment. Nothing is installed or downloaded.
@@ -154,7 +199,7 @@ export async function runManagementStack(options: StackRunOptions, env: NodeJS.P
       if (m && m.type !== 'pulumi:pulumi:Stack') steps.push({ op: m.op, type: m.type, name: urnName(m.urn) });
     };
     const common = { onOutput: options.onOutput, onEvent, color: 'never' as const };
-    const result = options.up ? await stack.up(common) : await stack.preview(common);
+    const result = options.up ? await stack.up({ ...common, refresh: options.refresh }) : await stack.preview({ ...common, refresh: options.refresh });
     const summary = options.up ? (result as { summary: { resourceChanges?: Record<string, number> } }).summary.resourceChanges ?? {} : (result as { changeSummary: Record<string, number> }).changeSummary;
     return { stack: name, steps, summary: summary as StackRunReport['summary'], durationMs: Date.now() - started };
   } catch (error) {

@@ -1,0 +1,122 @@
+/**
+ * One rebuild at a time per management cluster: a coordination.k8s.io Lease `clusterops-rebuild` in
+ * kube-system, taken by create (the API server admits exactly one), renewed while the rebuild runs
+ * and deleted at its end. A holder that stopped renewing (killed half-way) loses it once its lease
+ * has run out; a holder on this host whose process is gone loses it at once, so a rebuild run again
+ * after a SIGKILL does not wait.
+ */
+import { hostname } from 'node:os';
+import { KubeError, type KubeApi } from '../kube/client.js';
+
+/** Where the lock lives. */
+export const REBUILD_LEASE = { namespace: 'kube-system', name: 'clusterops-rebuild' } as const;
+
+/** How long a holder that stopped renewing keeps the lock. */
+export const REBUILD_LEASE_SECONDS = 30;
+
+/** Another rebuild holds the lock; the message names it. */
+export class RebuildLockedError extends Error {
+  override name = 'RebuildLockedError';
+}
+
+/** The parts of a Lease read here. */
+export interface LeaseObject {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string };
+}
+
+/** A held lock. */
+export interface RebuildLock {
+  readonly holder: string;
+  /** Stops renewing and deletes the Lease (only while it is still ours). */
+  release(): Promise<void>;
+}
+
+/** `host/pid` of this process, the holder identity written into the Lease. */
+export function holderIdentity(pid = process.pid, host = hostname()): string {
+  return `${host}/${pid}`;
+}
+
+/** Whether a process with this pid runs here. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether the Lease is still held by someone else at `now`: held while renewed within its duration,
+ * unless its holder is a process of this host that no longer runs; pure but for `alive`.
+ */
+export function leaseHeld(lease: LeaseObject, now: number, host: string, alive: (pid: number) => boolean): boolean {
+  const holder = lease.spec?.holderIdentity ?? '';
+  const slash = holder.lastIndexOf('/');
+  const holderPid = Number(holder.slice(slash + 1));
+  if (slash > 0 && holder.slice(0, slash) === host && Number.isInteger(holderPid) && !alive(holderPid)) return false;
+  const renewed = Date.parse(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? '');
+  if (Number.isNaN(renewed)) return false;
+  return now - renewed < (lease.spec?.leaseDurationSeconds ?? REBUILD_LEASE_SECONDS) * 1000;
+}
+
+/** A Lease timestamp (MicroTime: RFC 3339 with microseconds). */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+const leasePath = (name?: string) =>
+  `/apis/coordination.k8s.io/v1/namespaces/${REBUILD_LEASE.namespace}/leases${name ? `/${name}` : ''}`;
+
+/** Takes the lock, or throws RebuildLockedError naming the holder and since when. */
+export async function acquireRebuildLock(api: KubeApi, options: { renewMs?: number; holder?: string } = {}): Promise<RebuildLock> {
+  const holder = options.holder ?? holderIdentity();
+  const now = Date.now();
+  const body = (resourceVersion?: string): LeaseObject & { apiVersion: string; kind: string } => ({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: REBUILD_LEASE.name, namespace: REBUILD_LEASE.namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+    spec: { holderIdentity: holder, leaseDurationSeconds: REBUILD_LEASE_SECONDS, acquireTime: microTime(now), renewTime: microTime(now) },
+  });
+  let lease: LeaseObject;
+  try {
+    lease = (await api.request<LeaseObject>({ verb: 'create', method: 'POST', path: leasePath(), body: body() })).body;
+  } catch (error) {
+    if (!(error instanceof KubeError && error.status === 409)) throw error;
+    const existing = (await api.request<LeaseObject>({ verb: 'get', method: 'GET', path: leasePath(REBUILD_LEASE.name) })).body;
+    if (leaseHeld(existing, Date.now(), hostname(), processAlive)) {
+      throw new RebuildLockedError(
+        `another rebuild is running: Lease ${REBUILD_LEASE.namespace}/${REBUILD_LEASE.name} is held by ${existing.spec?.holderIdentity} ` +
+          `(since ${existing.spec?.acquireTime}, renewed ${existing.spec?.renewTime}); wait for it, or for the lease to run out`,
+      );
+    }
+    try {
+      // Guarded by the resourceVersion read: of two rebuilds taking over a stale lock, one wins.
+      lease = (await api.request<LeaseObject>({ verb: 'update', method: 'PUT', path: leasePath(REBUILD_LEASE.name), body: body(existing.metadata.resourceVersion) })).body;
+    } catch (takeover) {
+      if (takeover instanceof KubeError && takeover.status === 409) throw new RebuildLockedError('another rebuild took the lock at the same moment');
+      throw takeover;
+    }
+  }
+  let current = lease;
+  let renewing: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    renewing = api
+      .request<LeaseObject>({ verb: 'update', method: 'PUT', path: leasePath(REBUILD_LEASE.name), body: { ...current, spec: { ...current.spec, renewTime: microTime(Date.now()) } } })
+      .then((r) => (current = r.body), () => undefined);
+  }, options.renewMs ?? 10_000);
+  timer.unref();
+  return {
+    holder,
+    async release() {
+      clearInterval(timer);
+      await renewing;
+      try {
+        await api.request({ verb: 'delete', method: 'DELETE', path: leasePath(REBUILD_LEASE.name), body: { preconditions: { resourceVersion: current.metadata.resourceVersion } } });
+      } catch (error) {
+        if (!(error instanceof KubeError && (error.status === 404 || error.status === 409))) throw error;
+      }
+    },
+  };
+}
