@@ -36,6 +36,8 @@ export interface StackRunOptions {
   up?: boolean;
   /** Refresh from the cluster first (what a rebuilt cluster lacks is then created again from state). @default false */
   refresh?: boolean;
+  /** URNs left out of the run, with their children (`--exclude`): neither changed nor deleted. @default none */
+  exclude?: string[];
   /** Receives Pulumi's own progress output. */
   onOutput?: (text: string) => void;
 }
@@ -150,6 +152,7 @@ export async function initStack(
 
 /** One resource of a stack's state: its type and logical name (`urnName`). */
 export interface StateResource {
+  urn: string;
   type: string;
   name: string;
 }
@@ -165,7 +168,7 @@ export async function stackResources(options: WorkspaceOptions & { stack: string
   try {
     const exported = await ws.exportStack(options.stack);
     const resources = (exported.deployment as { resources?: Array<{ urn: string; type: string }> }).resources ?? [];
-    return resources.map((r) => ({ type: r.type, name: urnName(r.urn) }));
+    return resources.map((r) => ({ urn: r.urn, type: r.type, name: urnName(r.urn) }));
   } catch (error) {
     throw new PulumiStackError(explainPulumiFailure(error));
   }
@@ -198,7 +201,8 @@ export async function runManagementStack(options: StackRunOptions, env: NodeJS.P
       const m = e.resourcePreEvent?.metadata;
       if (m && m.type !== 'pulumi:pulumi:Stack') steps.push({ op: m.op, type: m.type, name: urnName(m.urn) });
     };
-    const common = { onOutput: options.onOutput, onEvent, color: 'never' as const };
+    const exclude = options.exclude?.length ? { exclude: options.exclude, excludeDependents: true } : {};
+    const common = { onOutput: options.onOutput, onEvent, color: 'never' as const, ...exclude };
     const result = options.up ? await stack.up({ ...common, refresh: options.refresh }) : await stack.preview({ ...common, refresh: options.refresh });
     const summary = options.up ? (result as { summary: { resourceChanges?: Record<string, number> } }).summary.resourceChanges ?? {} : (result as { changeSummary: Record<string, number> }).changeSummary;
     return { stack: name, steps, summary: summary as StackRunReport['summary'], durationMs: Date.now() - started };

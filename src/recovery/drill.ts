@@ -7,13 +7,16 @@
  * again; then the checks of drill-checks.ts and the RTO: disaster → every WorkloadCluster Ready at
  * the branch head again.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { controlPlaneStatus, readState, startDetachedControlPlane, stopControlPlane } from '../controlplane/index.js';
+import { repositoryRoot } from '../controlplane/upstream-assets.js';
 import { Discovery, resourcePath } from '../kube/discovery.js';
 import { KubeClient, KubeError } from '../kube/client.js';
 import { Kubeconfig, loadKubeconfig } from '../kube/kubeconfig.js';
@@ -39,6 +42,11 @@ export interface DrillOptions {
   workDir?: string;
   /** Leave the scratch fleet running and its folder in place. @default false */
   keep?: boolean;
+  /**
+   * Rehearse a rebuild that dies half-way too: the first rebuild runs as its own process and is
+   * SIGKILLed when it starts this step (e.g. `apply paused`); then it is run again. @default none
+   */
+  interruptRebuildAt?: string;
   /** Time allowed for each wait (fleet up, rebuild, Ready again). @default 15 min */
   timeoutMs?: number;
   progress?: (line: string) => void;
@@ -63,8 +71,6 @@ export class DrillError extends Error {
   override name = 'DrillError';
 }
 
-const STACK = 'drill';
-
 /** Runs the drill; see the file comment. */
 export async function drill(options: DrillOptions): Promise<DrillResult> {
   const say = options.progress ?? (() => undefined);
@@ -82,6 +88,8 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_CONFIG_PASSPHRASE: randomBytes(16).toString('hex') };
   delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
   const backend = `file://${dirs.state}`;
+  // Its settings file (Pulumi.<stack>.yaml) lands beside Pulumi.yaml: a name of its own, removed at the end.
+  const STACK = `drill-${randomBytes(3).toString('hex')}`;
   const steps: DrillResult['steps'] = [];
   const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
     const began = Date.now();
@@ -140,6 +148,11 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       await killManagement(dirs.management);
       await rm(dirs.management, { recursive: true, force: true });
     });
+    if (options.interruptRebuildAt) {
+      await step(`rebuild killed at "${options.interruptRebuildAt}"`, () =>
+        killedRebuild(options.interruptRebuildAt!, ['--repo', `file://${dirs.repo}`, '--stack', STACK, '--backend', backend, '--project-dir', options.projectDir, '--state-dir', dirs.management, '--local-clusters-dir', dirs.localClusters], env, say),
+      );
+    }
     const report = await step('rebuild', () =>
       rebuild({
         repo: `file://${dirs.repo}`,
@@ -172,11 +185,31 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
     if (!options.keep) {
       await reconciler?.stop().catch(() => undefined);
       await teardown(dirs, say);
+      await rm(path.join(options.projectDir, `Pulumi.${STACK}.yaml`), { force: true });
       if (!options.workDir) await rm(work, { recursive: true, force: true });
     } else {
       say(`drill: kept ${work} running (management kubeconfig ${path.join(dirs.management, 'kubeconfig')}); stop it with clusterops controlplane stop --state-dir ...`);
     }
   }
+}
+
+/** Runs `clusterops rebuild ARGS` as its own process and SIGKILLs it as it starts `stepName`; resolves once it is dead. */
+async function killedRebuild(stepName: string, args: string[], env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<void> {
+  const bin = path.join(repositoryRoot(), 'bin', 'clusterops.js');
+  const child = spawn(process.execPath, [bin, 'rebuild', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let reached = false;
+  let tail = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    tail = `${tail}\n${line}`.slice(-2_000);
+    if (!reached && line.includes(`] ${stepName} ...`)) {
+      reached = true;
+      say(`  killed (SIGKILL) as it began: ${line.trim()}`);
+      child.kill('SIGKILL');
+    }
+  });
+  await exited;
+  if (!reached) throw new DrillError(`the rebuild to interrupt ended before it reached "${stepName}":${tail}`);
 }
 
 /** Waits until every WorkloadCluster of the fleet is Ready at `revision`. */

@@ -38,3 +38,8 @@ export function undeclaredIdentities(clusters: readonly ClusterName[], state: re
   const inState = new Set(state.filter(isKeyMaterial).map((r) => r.name.split('/').slice(0, 2).join('/')));
   return [...inState].filter((key) => !declared.has(key)).sort();
 }
+
+/** The URNs of everything the state holds of the given clusters (`stage/name`): their identity components and what is under them; pure. */
+export function resourcesOf(keys: readonly string[], state: readonly StateResource[]): string[] {
+  return state.filter((r) => keys.some((key) => r.name === key || r.name.startsWith(`${key}/`))).map((r) => r.urn);
+}

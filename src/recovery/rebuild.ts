@@ -6,7 +6,8 @@
  *   identities    every declared cluster's identity is in the state (read-only; refused otherwise)
  *   management    the new management cluster: taken (--kubeconfig) or started here (--state-dir)
  *   lock          one rebuild at a time (rebuild-lock.ts)
- *   pulumi up     --refresh: what the lost cluster held of the stack (identity Secrets, Namespaces) is created again from state
+ *   pulumi up     --refresh: what the lost cluster held of the stack (identity Secrets, Namespaces) is created again from state;
+ *                 identities of clusters no longer declared are left out (kept in the state, reported)
  *   crds          Cluster API's and the providers' CRDs, with their contract labels
  *   apply paused  the fleet's objects, Clusters paused, so no controller acts before the identities are checked
  *   secrets       each cluster's four identity Secrets are in the new cluster
@@ -35,7 +36,7 @@ import { admit, refusalMessage } from '../reconciler/admission.js';
 import { loadFleet } from '../spec/load.js';
 import { formatProblem } from '../spec/problem.js';
 import { synthFleet } from '../synth/synth.js';
-import { clusterKey, IDENTITY_PARTS, missingIdentities, undeclaredIdentities } from './identities-in-state.js';
+import { clusterKey, IDENTITY_PARTS, missingIdentities, resourcesOf, undeclaredIdentities } from './identities-in-state.js';
 import { clustersOf, withClustersPaused } from './paused-clusters.js';
 import { acquireRebuildLock } from './rebuild-lock.js';
 
@@ -130,7 +131,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
     const clustersDir = path.join(checkoutDir, 'clusters');
     const declared = fleet.clusters.map((c) => ({ stage: c.stage, name: c.name }));
     const stackOptions = { projectDir: options.projectDir, clusters: clustersDir, backend: options.backend, stack: options.stack };
-    const undeclared = await step(
+    const { undeclared, exclude } = await step(
       'identities in state',
       async () => {
         const state = await stackResources(stackOptions, env);
@@ -143,9 +144,12 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
               `(nothing was changed). Restore the state, or pass --allow-new-identity ${missing[0]} for a cluster that was never brought up`,
           );
         }
-        return undeclaredIdentities(declared, state);
+        // Identities of clusters no file declares any more (a protected one's file deleted): left out of
+        // the up, so it neither deletes them (it would refuse a protected one) nor stops the rebuild.
+        const undeclared = undeclaredIdentities(declared, state);
+        return { undeclared, exclude: resourcesOf(undeclared, state) };
       },
-      (u) => `${declared.length} of ${declared.length} present${u.length ? `; in the state but not declared: ${u.join(', ')}` : ''}`,
+      ({ undeclared: u }) => `${declared.length} of ${declared.length} present${u.length ? `; in the state but not declared: ${u.join(', ')}` : ''}`,
     );
     for (const key of undeclared) say(`rebuild: ${key} has an identity in the state but no file at ${revision.slice(0, 12)}: kept, not adopted (restore its file to bring it back)`);
 
@@ -156,7 +160,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
       try {
         await step(
           'pulumi up --refresh',
-          () => runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, up: true, refresh: true }, env),
+          () => runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, up: true, refresh: true, exclude }, env),
           (r) => Object.entries(r.summary).map(([op, n]) => `${n} ${op}`).join(', '),
         );
         await step('crds', () => installClusterApiCrds(kubeconfig.path, { progress: () => undefined }), (c) => `${c.names.length} CRDs established`);

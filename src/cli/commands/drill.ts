@@ -13,6 +13,7 @@ interface DrillCommandOptions {
   count: string;
   workDir?: string;
   keep?: boolean;
+  interruptRebuildAt?: string;
   timeout: string;
   output: 'text' | 'json';
 }
@@ -44,6 +45,7 @@ export function drillCommand(ctx: CommandContext = processContext): Command {
     .option('--count <n>', 'size of the generated fleet: one protected cluster in production, the rest in staging', '3')
     .option('--work-dir <dir>', 'scratch folder (default: a new temporary one, removed at the end)')
     .option('--keep', 'leave the scratch fleet running and its folder in place')
+    .option('--interrupt-rebuild-at <step>', 'also rehearse a rebuild killed (SIGKILL) as it begins this step (e.g. "apply paused"), then run again')
     .option('--timeout <duration>', 'time allowed for each wait', '15m')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts: DrillCommandOptions) => {
@@ -56,6 +58,7 @@ export function drillCommand(ctx: CommandContext = processContext): Command {
           count,
           workDir: opts.workDir,
           keep: opts.keep,
+          interruptRebuildAt: opts.interruptRebuildAt,
           timeoutMs: parseDuration(opts.timeout),
           progress: (line) => ctx.stderr.write(`${line}\n`),
         });

@@ -4,13 +4,14 @@ import { synthFleet } from '../../../src/synth/synth.js';
 import { writeFleet } from '../../../src/testing.js';
 import { drillChecks, type FleetSnapshot } from '../../../src/recovery/drill-checks.js';
 import { drillFleetFiles, drillStages } from '../../../src/recovery/drill-repo.js';
-import { missingIdentities, undeclaredIdentities } from '../../../src/recovery/identities-in-state.js';
+import { missingIdentities, resourcesOf, undeclaredIdentities } from '../../../src/recovery/identities-in-state.js';
 import { clustersOf, withClustersPaused } from '../../../src/recovery/paused-clusters.js';
 import { leaseHeld, type LeaseObject } from '../../../src/recovery/rebuild-lock.js';
 import { notAdopted } from '../../../src/recovery/rebuild.js';
 
 const KEY_MATERIAL = 'pulumi-nodejs:dynamic/clusterops:KeyMaterial';
-const fullIdentity = (key: string) => ['ca', 'etcd', 'proxy', 'sa'].map((part) => ({ type: KEY_MATERIAL, name: `${key}/${part}` }));
+const urn = (type: string, name: string) => `urn:pulumi:s::clusterops-management::clusterops:identity:ClusterIdentity$${type}::${name}`;
+const fullIdentity = (key: string) => ['ca', 'etcd', 'proxy', 'sa'].map((part) => ({ urn: urn(KEY_MATERIAL, `${key}/${part}`), type: KEY_MATERIAL, name: `${key}/${part}` }));
 
 describe('identities in the Pulumi state', () => {
   const declared = [
@@ -22,7 +23,7 @@ describe('identities in the Pulumi state', () => {
     const state = [
       ...fullIdentity('production/a'),
       ...fullIdentity('staging/b').slice(0, 3),
-      { type: 'kubernetes:core/v1:Secret', name: 'staging/b/sa' },
+      { urn: urn('kubernetes:core/v1:Secret', 'staging/b/sa'), type: 'kubernetes:core/v1:Secret', name: 'staging/b/sa' },
     ];
     expect(missingIdentities(declared, state)).toEqual(['staging/b']);
     expect(missingIdentities(declared, [...fullIdentity('production/a'), ...fullIdentity('staging/b')])).toEqual([]);
@@ -32,6 +33,9 @@ describe('identities in the Pulumi state', () => {
   it('identities in the state of clusters no file declares are named', () => {
     const state = [...fullIdentity('production/a'), ...fullIdentity('staging/b'), ...fullIdentity('production/gone')];
     expect(undeclaredIdentities(declared, state)).toEqual(['production/gone']);
+    // What the rebuild leaves out of its up: that cluster's resources only (not production/gone-too's, nor a/'s).
+    const more = [...state, { urn: urn('kubernetes:core/v1:Secret', 'production/gone-too/ca-secret'), type: 'kubernetes:core/v1:Secret', name: 'production/gone-too/ca-secret' }];
+    expect(resourcesOf(['production/gone'], more)).toEqual(fullIdentity('production/gone').map((r) => r.urn));
   });
 });
 
