@@ -128,6 +128,7 @@ async function adoptOrphan(ctx: ProviderContext, api: KubeApi, key: string, mach
     const orphan = orphanNodeOf(await listNodes(api), adopter);
     if (!orphan) return undefined;
     if (await claimNode(api, orphan, key)) return { name: orphan.metadata.name, providerID: orphan.spec!.providerID! };
+    ctx.logger.info({ localMachine: key, node: orphan.metadata.name }, 'lost the claim of an orphan Node; looking again');
   }
   throw new Error(`lost the claim of an orphan Node of the pool ${CLAIM_ATTEMPTS} times; trying again later`);
 }
