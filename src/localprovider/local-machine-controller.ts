@@ -9,6 +9,7 @@
  * because the management cluster was rebuilt while the workload kept running — keeping that
  * Node's name and providerID, instead of registering a second Node.
  */
+import type { KubeApi } from '../kube/client.js';
 import {
   capiOwner,
   CLUSTER_NAME_LABEL,
@@ -21,7 +22,6 @@ import {
 } from './_objects.js';
 import { addFinalizer, patchObject, patchStatus, removeFinalizer, type ProviderContext } from './_context.js';
 import { setConditions, type ConditionInput } from './conditions.js';
-import type { KubeApi } from '../kube/client.js';
 import { claimNode, deleteNode, listNodes, orphanNodeOf, POOL_LABEL, registerNode, type NodeSpec } from './workload-nodes.js';
 import type { ReconcileResult } from './work-queue.js';
 
