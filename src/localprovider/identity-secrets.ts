@@ -82,6 +82,12 @@ export async function lookupOrGenerateIdentity(api: KubeApi, namespace: string, 
   };
 }
 
+/** The certificate (`tls.crt`) of one identity Secret; undefined when the Secret or the key is missing. */
+export async function identityCertificate(api: KubeApi, namespace: string, cluster: string, purpose: IdentityPurpose): Promise<string | undefined> {
+  const secret = await getSecret(api, namespace, identitySecretName(cluster, purpose));
+  return secret && text(secret, 'tls.crt');
+}
+
 /** A Secret is unusable as cluster identity. */
 export class IdentityError extends Error {
   override name = 'IdentityError';

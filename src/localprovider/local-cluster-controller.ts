@@ -1,15 +1,18 @@
 /**
  * The InfraCluster of the local provider: a LocalCluster gets a free loopback port as its
  * control-plane endpoint (`spec.controlPlaneEndpoint {host: 127.0.0.1, port}`), then reports
- * `status.initialization.provisioned` and Ready. Nothing happens before Cluster API made the Cluster
- * its owner, nor while the Cluster is paused. Its finalizer holds the port until the cluster's
- * processes and data are gone.
+ * `status.initialization.provisioned` and Ready. A control plane of its Cluster that already runs
+ * with the cluster's CA (the management cluster was rebuilt and the workload kept running) gives
+ * its port instead, so it is adopted rather than refused. Nothing happens before Cluster API made
+ * the Cluster its owner, nor while the Cluster is paused. Its finalizer holds the port until the
+ * cluster's processes and data are gone.
  */
 import { pickFreePorts } from '../controlplane/index.js';
 import { KubeError } from '../kube/client.js';
 import { capiOwner, isPaused, keyOf, localControlPlaneOf, splitKey, type LocalCluster } from './_objects.js';
 import { addFinalizer, patchObject, patchStatus, removeFinalizer, type ProviderContext } from './_context.js';
 import { setConditions, type ConditionInput } from './conditions.js';
+import { identityCertificate } from './identity-secrets.js';
 import type { ReconcileResult } from './work-queue.js';
 
 /** The host of every local endpoint. */
@@ -43,9 +46,10 @@ export async function reconcileLocalCluster(ctx: ProviderContext, key: string): 
   if (!object.spec?.controlPlaneEndpoint?.port) {
     // Guarded by the resourceVersion read: a reconcile of a stale copy (the watch has not brought the
     // endpoint yet) must not assign a second port after the control plane started on the first.
-    const port = await assignEndpoint(ctx, object);
+    const running = await runningEndpoint(ctx, namespace, owner.name);
+    const port = await assignEndpoint(ctx, object, running ?? (await freePort(ctx)));
     if (port === undefined) return { requeueAfterMs: 200 };
-    ctx.logger.info({ localCluster: key, port }, 'assigned the control-plane endpoint');
+    ctx.logger.info({ localCluster: key, port }, running ? 'adopted the endpoint of the running control plane' : 'assigned the control-plane endpoint');
     return; // the watch brings the object back with its endpoint
   }
   // Provisioned once the control plane on this endpoint is initialized, which its LocalControlPlane
@@ -72,11 +76,21 @@ export async function reconcileLocalCluster(ctx: ProviderContext, key: string): 
 }
 
 /**
- * Gives a LocalCluster a free port, only if it is still the version read (optimistic concurrency);
+ * The port of the control plane already running for the cluster, when its CA is the one of Secret
+ * `<cluster>-ca`; undefined when none runs, the Secret is missing or the CA differs (a free port
+ * then, and the LocalControlPlane reports the mismatch).
+ */
+async function runningEndpoint(ctx: ProviderContext, namespace: string, cluster: string): Promise<number | undefined> {
+  if (!(await ctx.workloads.isRunning(namespace, cluster))) return undefined;
+  const ca = await identityCertificate(ctx.api, namespace, cluster, 'ca');
+  return ca === undefined ? undefined : ctx.workloads.runningEndpointOf(namespace, cluster, ca);
+}
+
+/**
+ * Gives a LocalCluster the port, only if it is still the version read (optimistic concurrency);
  * returns the port, or undefined when the object changed meanwhile.
  */
-async function assignEndpoint(ctx: ProviderContext, object: LocalCluster): Promise<number | undefined> {
-  const port = await freePort(ctx);
+async function assignEndpoint(ctx: ProviderContext, object: LocalCluster, port: number): Promise<number | undefined> {
   try {
     await patchObject(ctx, 'LocalCluster', object, {
       metadata: { resourceVersion: object.metadata.resourceVersion },

@@ -5,7 +5,11 @@
  * workload cluster with `spec.providerID` `local://<namespace>/<cluster>/<machine>` and keeps it
  * heartbeated; it reports providerID, `status.initialization.provisioned`, addresses and Ready, so
  * Cluster API's Machine controller finds the Node and sets nodeRef. Deleting it deletes the Node.
+ * A machine without a Node yet first adopts an orphan Node of its pool — one whose Machine is gone
+ * because the management cluster was rebuilt while the workload kept running — keeping that
+ * Node's name and providerID, instead of registering a second Node.
  */
+import type { KubeApi } from '../kube/client.js';
 import {
   capiOwner,
   CLUSTER_NAME_LABEL,
@@ -18,7 +22,7 @@ import {
 } from './_objects.js';
 import { addFinalizer, patchObject, patchStatus, removeFinalizer, type ProviderContext } from './_context.js';
 import { setConditions, type ConditionInput } from './conditions.js';
-import { deleteNode, registerNode } from './workload-nodes.js';
+import { claimNode, deleteNode, listNodes, orphanNodeOf, POOL_LABEL, registerNode, type NodeSpec } from './workload-nodes.js';
 import type { ReconcileResult } from './work-queue.js';
 
 /** The providerID of a machine's Node. */
@@ -38,7 +42,7 @@ export async function reconcileLocalMachine(ctx: ProviderContext, key: string): 
   const machine = owner ? ctx.machines.get(keyOf(namespace, owner.name)) : undefined;
   const clusterName = machine?.spec?.clusterName ?? object.metadata.labels?.[CLUSTER_NAME_LABEL];
   const cluster = clusterName ? ctx.clusters.get(keyOf(namespace, clusterName)) : undefined;
-  const nodeName = object.status?.nodeName ?? owner?.name ?? object.metadata.name;
+  const nodeName = ctx.heartbeats.get(key)?.name ?? object.status?.nodeName ?? owner?.name ?? object.metadata.name;
 
   if (object.metadata.deletionTimestamp) {
     ctx.heartbeats.remove(key);
@@ -63,14 +67,18 @@ export async function reconcileLocalMachine(ctx: ProviderContext, key: string): 
     return void (await waiting(ctx, object, 'WaitingForControlPlane', `the control plane of ${namespace}/${clusterName} is not running here`));
   }
 
-  const providerID = providerIdOf(namespace, clusterName, owner.name);
   const api = await ctx.workloadClient(namespace, clusterName);
-  const spec = { name: owner.name, providerID, kubeletVersion: machine.spec?.version ?? ctx.binariesVersion };
-  if (!ctx.heartbeats.has(key)) {
+  // The Node this process keeps alive is the truth; a copy of this object may not show it yet.
+  let spec = ctx.heartbeats.get(key);
+  if (!spec) {
+    spec = nodeSpecOf(ctx, object, machine, clusterName);
+    const adopted = object.status?.nodeName ? undefined : await adoptOrphan(ctx, api, key, machine, clusterName);
+    if (adopted) spec = { ...spec, ...adopted };
     await registerNode(api, spec);
     ctx.heartbeats.add(key, api, spec);
-    ctx.logger.info({ localMachine: key, node: spec.name, providerID }, 'registered the Node');
+    ctx.logger.info({ localMachine: key, node: spec.name, providerID: spec.providerID }, adopted ? 'adopted the Node' : 'registered the Node');
   }
+  const { providerID } = spec;
   if (object.spec?.providerID !== providerID) await patchObject(ctx, 'LocalMachine', object, { spec: { providerID } });
   await writeStatus(
     ctx,
@@ -81,6 +89,48 @@ export async function reconcileLocalMachine(ctx: ProviderContext, key: string): 
     ],
     { initialization: { provisioned: true }, nodeName: spec.name, addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: spec.name }] },
   );
+}
+
+/**
+ * The Node of a machine: the one its status names (registered or adopted before, with the
+ * providerID written before it), else one named after the Machine; labelled with the Machine's pool.
+ */
+function nodeSpecOf(ctx: ProviderContext, object: LocalMachine, machine: Machine, cluster: string): NodeSpec {
+  const { namespace, name } = machine.metadata;
+  const pool = machine.metadata.labels?.[POOL_LABEL];
+  return {
+    name: object.status?.nodeName ?? name,
+    providerID: (object.status?.nodeName && object.spec?.providerID) || providerIdOf(namespace, cluster, name),
+    kubeletVersion: machine.spec?.version ?? ctx.binariesVersion,
+    labels: pool === undefined ? undefined : { [POOL_LABEL]: pool },
+  };
+}
+
+/** Claims left to lose to other LocalMachines before a reconcile gives up (and the queue retries). */
+const CLAIM_ATTEMPTS = 5;
+
+/**
+ * Claims an orphan Node of the machine's pool (see orphanNodeOf) and returns its name and
+ * providerID; undefined when there is none. Decided only on synced informers: a Machine not listed
+ * yet must not look gone.
+ */
+async function adoptOrphan(ctx: ProviderContext, api: KubeApi, key: string, machine: Machine, cluster: string): Promise<{ name: string; providerID: string } | undefined> {
+  await Promise.all([ctx.machines.hasSynced, ctx.localMachines.hasSynced]);
+  const { namespace } = machine.metadata;
+  const adopter = {
+    localMachine: key,
+    providerIdPrefix: providerIdOf(namespace, cluster, ''),
+    pool: machine.metadata.labels?.[POOL_LABEL],
+    machineExists: (name: string) => ctx.machines.get(keyOf(namespace, name)) !== undefined,
+    localMachineExists: (other: string) => ctx.localMachines.get(other) !== undefined,
+  };
+  for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+    const orphan = orphanNodeOf(await listNodes(api), adopter);
+    if (!orphan) return undefined;
+    if (await claimNode(api, orphan, key)) return { name: orphan.metadata.name, providerID: orphan.spec!.providerID! };
+    ctx.logger.info({ localMachine: key, node: orphan.metadata.name }, 'lost the claim of an orphan Node; looking again');
+  }
+  throw new Error(`lost the claim of an orphan Node of the pool ${CLAIM_ATTEMPTS} times; trying again later`);
 }
 
 /** What the contract says to wait for before a machine is made, in order; pure. */

@@ -2,7 +2,9 @@
  * The workload control planes this provider runs: one real etcd + kube-apiserver +
  * kube-controller-manager per cluster, owned by a detached supervisor (src/controlplane), so they
  * outlive the provider process; state in `<state-dir>/<namespace>/<cluster>/`. A running one is
- * adopted only when its CA is the cluster's CA; otherwise it is left alone and reported.
+ * adopted only when its CA is the cluster's CA; otherwise it is left alone and reported. The same
+ * test lets a new LocalCluster (a management cluster rebuilt after a loss) take the endpoint of the
+ * control plane that kept running (runningEndpointOf).
  */
 import { execFile } from 'node:child_process';
 import { readFile, readdir, rm, rmdir } from 'node:fs/promises';
@@ -12,6 +14,8 @@ import {
   controlPlaneStatus,
   startDetachedControlPlane,
   stopControlPlane,
+  type ControlPlaneState,
+  type ControlPlaneStatus,
   type PkiSeed,
 } from '../controlplane/index.js';
 
@@ -72,18 +76,17 @@ export class WorkloadControlPlanes {
   async ensure(spec: WorkloadSpec): Promise<EnsureOutcome> {
     const dir = this.dirOf(spec.namespace, spec.cluster);
     const key = `${spec.namespace}/${spec.cluster}`;
-    const status = await controlPlaneStatus(dir);
-    if (status.condition === 'running' && status.ownerRunning && status.state) {
-      const ca = await readFile(join(dir, 'pki', 'ca.crt'), 'utf8').catch(() => '');
-      if (ca.trim() !== spec.seed.ca.cert.trim()) {
+    const { status, running } = await this.look(dir, spec.seed.ca.cert);
+    if (running) {
+      if (!running.sameCa) {
         throw new IdentityMismatchError(`the control plane running in ${dir} has another CA than Secret ${spec.namespace}/${spec.cluster}-ca; it is left alone`);
       }
-      if (status.state.ports.apiserver !== spec.port) {
-        throw new IdentityMismatchError(`the control plane running in ${dir} listens on ${status.state.ports.apiserver}, not on the endpoint port ${spec.port}`);
+      if (running.state.ports.apiserver !== spec.port) {
+        throw new IdentityMismatchError(`the control plane running in ${dir} listens on ${running.state.ports.apiserver}, not on the endpoint port ${spec.port}`);
       }
       const action: EnsureAction = this.known.has(key) ? 'running' : 'adopted';
       this.known.add(key);
-      return { action, ready: status.ready === true, server: status.state.server, kubeconfig: status.state.kubeconfig, pids: pidsOf(status) };
+      return { action, ready: status.ready === true, server: running.state.server, kubeconfig: running.state.kubeconfig, pids: pidsOf(status) };
     }
     if (status.condition !== 'stopped' || status.ownerRunning) await stopControlPlane(dir);
     const began = Date.now();
@@ -98,6 +101,27 @@ export class WorkloadControlPlanes {
     this.known.add(key);
     const after = await controlPlaneStatus(dir, { probe: false });
     return { action: 'started', ready: true, server: started.server, kubeconfig: started.kubeconfig, pids: pidsOf(after), startedInMs: Date.now() - began };
+  }
+
+  /**
+   * The API server port of the control plane running for the cluster, when its CA is `caCert` (the
+   * cluster's, from Secret `<cluster>-ca`); undefined when none runs or it is another cluster's. A
+   * look at /proc and the CA file, no request.
+   */
+  async runningEndpointOf(namespace: string, cluster: string, caCert: string): Promise<number | undefined> {
+    const { running } = await this.look(this.dirOf(namespace, cluster), caCert, { probe: false });
+    return running?.sameCa ? running.state.ports.apiserver : undefined;
+  }
+
+  /**
+   * What runs in `dir`: `running` is set when every process and their supervisor run, with whether
+   * its CA is `caCert` — the one test of "is this running control plane the cluster's?".
+   */
+  private async look(dir: string, caCert: string, options: { probe?: boolean } = {}): Promise<{ status: ControlPlaneStatus; running?: { state: ControlPlaneState; sameCa: boolean } }> {
+    const status = await controlPlaneStatus(dir, options);
+    if (status.condition !== 'running' || !status.ownerRunning || !status.state) return { status };
+    const ca = await readFile(join(dir, 'pki', 'ca.crt'), 'utf8').catch(() => '');
+    return { status, running: { state: status.state, sameCa: ca.trim() !== '' && ca.trim() === caCert.trim() } };
   }
 
   /** Whether every process of the cluster's control plane runs (a look at /proc, no request). */

@@ -3,6 +3,8 @@
  * reported Ready with a kubelet's conditions, and kept alive the way a kubelet does it — a Lease in
  * `kube-node-lease` renewed every LEASE_RENEW_MS and the status conditions refreshed every
  * STATUS_REFRESH_MS — so kube-controller-manager's node lifecycle controller keeps them Ready.
+ * Each Node is labelled with its Machine's pool, so that a new machine of the pool can adopt a
+ * Node whose Machine is gone (the management cluster was rebuilt): orphanNodeOf and claimNode.
  */
 import { KubeError, type KubeApi } from '../kube/client.js';
 
@@ -23,6 +25,84 @@ export interface NodeSpec {
 }
 
 const NODE_LEASE_NAMESPACE = 'kube-node-lease';
+
+/** Label naming a machine's pool: Cluster API's topology puts it on the Machines of a MachineDeployment (the pool's name). */
+export const POOL_LABEL = 'topology.cluster.x-k8s.io/deployment-name';
+/** Annotation of an adopted Node: `namespace/name` of the LocalMachine that claimed it. */
+export const CLAIMED_BY_ANNOTATION = 'infrastructure.clusterops.io/claimed-by';
+
+/** What is read of a workload cluster's Node. */
+export interface WorkloadNode {
+  metadata: {
+    name: string;
+    uid: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+  };
+  spec?: { providerID?: string };
+}
+
+/** Who looks for a Node to adopt, and what the management cluster holds. */
+export interface Adopter {
+  /** `namespace/name` of the LocalMachine. */
+  localMachine: string;
+  /** `local://<namespace>/<cluster>/`: the providerIDs of the cluster's Nodes start with it. */
+  providerIdPrefix: string;
+  /** The Machine's POOL_LABEL; undefined when it has none. */
+  pool: string | undefined;
+  /** Whether the Machine of this name (in the LocalMachine's namespace) exists. */
+  machineExists(name: string): boolean;
+  /** Whether the LocalMachine `namespace/name` exists. */
+  localMachineExists(key: string): boolean;
+}
+
+/**
+ * The Node `adopter` may take over: one of its cluster (providerID under the prefix), of its pool
+ * (no label on either side counts as the same pool), whose Machine (named in the providerID) is
+ * gone, and that no other existing LocalMachine claimed. A Node it claimed itself comes first (it
+ * was interrupted after claiming), then by name, so the choice is stable. Pure.
+ */
+export function orphanNodeOf<N extends WorkloadNode>(nodes: N[], adopter: Adopter): N | undefined {
+  const orphans = nodes.filter((node) => {
+    const providerID = node.spec?.providerID ?? '';
+    if (node.metadata.deletionTimestamp || !providerID.startsWith(adopter.providerIdPrefix)) return false;
+    const machine = providerID.slice(adopter.providerIdPrefix.length);
+    if (machine === '' || machine.includes('/') || adopter.machineExists(machine)) return false;
+    if (node.metadata.labels?.[POOL_LABEL] !== adopter.pool) return false;
+    const claimedBy = node.metadata.annotations?.[CLAIMED_BY_ANNOTATION];
+    return claimedBy === undefined || claimedBy === adopter.localMachine || !adopter.localMachineExists(claimedBy);
+  });
+  const own = (node: N) => (node.metadata.annotations?.[CLAIMED_BY_ANNOTATION] === adopter.localMachine ? 0 : 1);
+  return orphans.sort((a, b) => own(a) - own(b) || a.metadata.name.localeCompare(b.metadata.name))[0];
+}
+
+/** Every Node of a workload cluster. */
+export async function listNodes(api: KubeApi): Promise<WorkloadNode[]> {
+  return (await api.request<{ items: WorkloadNode[] }>({ verb: 'list', method: 'GET', path: '/api/v1/nodes' })).body.items;
+}
+
+/**
+ * Annotates `node` as claimed by `localMachine`, only if it is still the version read: of two
+ * LocalMachines claiming the same Node one wins, the other gets false (409, or the Node is gone)
+ * and looks again.
+ */
+export async function claimNode(api: KubeApi, node: WorkloadNode, localMachine: string): Promise<boolean> {
+  try {
+    await api.request({
+      verb: 'patch',
+      method: 'PATCH',
+      path: `/api/v1/nodes/${encodeURIComponent(node.metadata.name)}`,
+      body: { metadata: { resourceVersion: node.metadata.resourceVersion, annotations: { [CLAIMED_BY_ANNOTATION]: localMachine } } },
+      contentType: 'application/merge-patch+json',
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof KubeError && (error.status === 409 || error.status === 404)) return false;
+    throw error;
+  }
+}
 
 /** The status conditions of a healthy kubelet at `now`. */
 export function nodeConditions(now: string): Array<Record<string, string>> {
@@ -52,13 +132,13 @@ export async function registerNode(api: KubeApi, spec: NodeSpec): Promise<void> 
     'node.kubernetes.io/instance-type': 'local',
     ...spec.labels,
   };
-  let node: { metadata: { uid: string }; spec?: { providerID?: string } };
+  let node: WorkloadNode;
   try {
-    node = (await api.request<typeof node>({ verb: 'get', method: 'GET', path })).body;
+    node = (await api.request<WorkloadNode>({ verb: 'get', method: 'GET', path })).body;
   } catch (error) {
     if (!(error instanceof KubeError && error.status === 404)) throw error;
     node = (
-      await api.request<typeof node>({
+      await api.request<WorkloadNode>({
         verb: 'create',
         method: 'POST',
         path: '/api/v1/nodes',
@@ -69,11 +149,25 @@ export async function registerNode(api: KubeApi, spec: NodeSpec): Promise<void> 
   if (node.spec?.providerID && node.spec.providerID !== spec.providerID) {
     throw new Error(`Node ${spec.name} exists with providerID ${node.spec.providerID}, not ${spec.providerID}`);
   }
+  await ensureLabels(api, node, spec.labels);
   if (!node.spec?.providerID) {
     await api.request({ verb: 'patch', method: 'PATCH', path, body: { spec: { providerID: spec.providerID } }, contentType: 'application/merge-patch+json' });
   }
   await reportStatus(api, spec);
   await renewLease(api, spec.name, node.metadata.uid);
+}
+
+/** Sets the spec's labels a Node lacks or has otherwise (a Node registered before Nodes were labelled with their pool). */
+async function ensureLabels(api: KubeApi, node: WorkloadNode, labels: Record<string, string> = {}): Promise<void> {
+  const missing = Object.fromEntries(Object.entries(labels).filter(([name, value]) => node.metadata.labels?.[name] !== value));
+  if (Object.keys(missing).length === 0) return;
+  await api.request({
+    verb: 'patch',
+    method: 'PATCH',
+    path: `/api/v1/nodes/${encodeURIComponent(node.metadata.name)}`,
+    body: { metadata: { labels: missing } },
+    contentType: 'application/merge-patch+json',
+  });
 }
 
 /** Writes the Node's status: conditions, addresses, capacity and node info. */
@@ -175,6 +269,11 @@ export class NodeHeartbeats {
   /** Whether `key` is kept alive. */
   has(key: string): boolean {
     return this.beats.has(key);
+  }
+
+  /** The Node kept alive for `key`, if any. */
+  get(key: string): NodeSpec | undefined {
+    return this.beats.get(key)?.spec;
   }
 
   /** Stops every heartbeat. */
