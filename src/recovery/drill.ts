@@ -193,10 +193,13 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
   }
 }
 
-/** Runs `clusterops rebuild ARGS` as its own process and SIGKILLs it as it starts `stepName`; resolves once it is dead. */
+/**
+ * Runs `clusterops rebuild ARGS` as its own process (the same clusterops entry this process runs)
+ * and SIGKILLs it as it starts `stepName`; resolves once it is dead.
+ */
 async function killedRebuild(stepName: string, args: string[], env: NodeJS.ProcessEnv, say: (line: string) => void): Promise<void> {
-  const bin = path.join(repositoryRoot(), 'bin', 'clusterops.js');
-  const child = spawn(process.execPath, [bin, 'rebuild', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const entry = process.argv[1] ?? path.join(repositoryRoot(), 'bin', 'clusterops.js');
+  const child = spawn(process.execPath, [...process.execArgv, entry, 'rebuild', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let reached = false;
   let tail = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

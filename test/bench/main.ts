@@ -23,6 +23,7 @@ const PARTS: Record<string, () => Promise<unknown>> = {
 /** Parts run only when named: they cost minutes of CPU. */
 const ON_REQUEST: Record<string, () => Promise<unknown>> = {
   'capi-build': async () => (await import('./local-bench.js')).runCapiBuildBench(),
+  drill: async () => (await import('./drill-bench.js')).runDrillBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
