@@ -7,6 +7,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { INVENTORY_NAMESPACE } from '../model/manifest-set.js';
 import { STACK_IDENTITY_NAME } from '../model/pulumi-identity.js';
+import { REBUILD_LEASE } from '../model/rebuild-lease.js';
 import { workloadClusterCrd, WORKLOAD_CLUSTER_CRD_NAME, WORKLOAD_CLUSTER_GROUP, WORKLOAD_CLUSTER_PLURAL } from './workload-cluster-crd.js';
 
 /** Namespace of the reconciler, its Lease and the inventories (ApplySet parents) it writes. */
@@ -75,6 +76,8 @@ const MANAGED_KINDS: ReadonlyArray<{ group: string; resources: string[] }> = [
 /** Cluster-wide permissions: the managed kinds, plus what the reconciler reads and writes around them. */
 export const CLUSTER_RULES: readonly PolicyRule[] = [
   ...MANAGED_KINDS.map((k) => ({ apiGroups: [k.group], resources: k.resources, verbs: MANAGED })),
+  // A rebuild's Lease (kube-system/clusterops-rebuild) is read before each pass: nothing is applied while it is held.
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get'], resourceNames: [REBUILD_LEASE.name] },
   // Cluster API's Clusters are watched: their Available condition and replica counts go into each WorkloadCluster's status.
   { apiGroups: ['cluster.x-k8s.io'], resources: ['clusters'], verbs: ['watch'] },
   // Status of every WorkloadCluster.

@@ -14,6 +14,7 @@ import { addonSetId, INVENTORY_NAMESPACE, managementSetId } from '../model/manif
 import { summarize } from './change-set-events.js';
 import { ClusterApiClusters } from './cluster-api-clusters.js';
 import { ClusterRequests } from './cluster-requests.js';
+import { RebuildHold } from './rebuild-hold.js';
 import { clusterFacts } from './cluster-facts.js';
 import { clusterStatus, heldLine, removedStatus, type StatusFacts } from './cluster-status.js';
 import type { DeclaredCluster } from './declared-clusters.js';
@@ -84,6 +85,7 @@ export class Reconciler {
   private readonly status: StatusWriter;
   private readonly events: EventRecorder;
   private readonly requests: ClusterRequests;
+  private readonly rebuildHold: RebuildHold;
   private readonly revisions: Revisions;
   private readonly applier: SetApplier;
   private readonly targets = new Map<string, Target>();
@@ -114,6 +116,7 @@ export class Reconciler {
     this.status = new StatusWriter(o.api);
     this.events = new EventRecorder(o.api, o.logger);
     this.requests = new ClusterRequests(o.api, o.logger);
+    this.rebuildHold = new RebuildHold(o.api, o.logger);
     const backoff = (failures: number) => backoffMs(failures, o.backoffBaseMs ?? 5_000, o.backoffMaxMs ?? 300_000);
     this.revisions = new Revisions({ source: o.source, synthesizer: o.synthesizer, logger: o.logger, metrics: o.metrics, notifier: o.notifier, stack: o.stack, backoff });
     this.applier = new SetApplier({
@@ -253,6 +256,8 @@ export class Reconciler {
       this.crdInstalled = true;
     }
     await this.watchClusterApi();
+    // A rebuild of this management cluster applies the fleet paused and unpauses it itself: wait for it.
+    if (await this.rebuildHold.heldBy()) return result;
     let newRevision = false;
     if (what.fetch) {
       this.lastFetchAt = Date.now();

@@ -7,22 +7,13 @@
  */
 import { hostname } from 'node:os';
 import { KubeError, type KubeApi } from '../kube/client.js';
+import { leaseHeld, processAlive, REBUILD_LEASE, REBUILD_LEASE_SECONDS, type LeaseObject } from '../model/rebuild-lease.js';
 
-/** Where the lock lives. */
-export const REBUILD_LEASE = { namespace: 'kube-system', name: 'clusterops-rebuild' } as const;
-
-/** How long a holder that stopped renewing keeps the lock. */
-export const REBUILD_LEASE_SECONDS = 30;
+export { REBUILD_LEASE, REBUILD_LEASE_SECONDS, leaseHeld, type LeaseObject } from '../model/rebuild-lease.js';
 
 /** Another rebuild holds the lock; the message names it. */
 export class RebuildLockedError extends Error {
   override name = 'RebuildLockedError';
-}
-
-/** The parts of a Lease read here. */
-export interface LeaseObject {
-  metadata: { name: string; namespace?: string; resourceVersion?: string };
-  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string };
 }
 
 /** A held lock. */
@@ -35,30 +26,6 @@ export interface RebuildLock {
 /** `host/pid` of this process, the holder identity written into the Lease. */
 export function holderIdentity(pid = process.pid, host = hostname()): string {
   return `${host}/${pid}`;
-}
-
-/** Whether a process with this pid runs here. */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Whether the Lease is still held by someone else at `now`: held while renewed within its duration,
- * unless its holder is a process of this host that no longer runs; pure but for `alive`.
- */
-export function leaseHeld(lease: LeaseObject, now: number, host: string, alive: (pid: number) => boolean): boolean {
-  const holder = lease.spec?.holderIdentity ?? '';
-  const slash = holder.lastIndexOf('/');
-  const holderPid = Number(holder.slice(slash + 1));
-  if (slash > 0 && holder.slice(0, slash) === host && Number.isInteger(holderPid) && !alive(holderPid)) return false;
-  const renewed = Date.parse(lease.spec?.renewTime ?? lease.spec?.acquireTime ?? '');
-  if (Number.isNaN(renewed)) return false;
-  return now - renewed < (lease.spec?.leaseDurationSeconds ?? REBUILD_LEASE_SECONDS) * 1000;
 }
 
 /** A Lease timestamp (MicroTime: RFC 3339 with microseconds). */
