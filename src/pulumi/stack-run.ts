@@ -163,9 +163,9 @@ export interface StateResource {
  */
 export async function stackResources(options: WorkspaceOptions & { stack: string }, env: NodeJS.ProcessEnv = process.env): Promise<StateResource[] | undefined> {
   const ws = await managementWorkspace(options, env);
-  const known = (await ws.listStacks()).map((s) => s.name);
-  if (!known.includes(options.stack)) return undefined;
   try {
+    const known = (await ws.listStacks()).map((s) => s.name);
+    if (!known.includes(options.stack)) return undefined;
     const exported = await ws.exportStack(options.stack);
     const resources = (exported.deployment as { resources?: Array<{ urn: string; type: string }> }).resources ?? [];
     return resources.map((r) => ({ urn: r.urn, type: r.type, name: urnName(r.urn) }));

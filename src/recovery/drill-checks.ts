@@ -5,6 +5,9 @@
  * and the WorkloadClusters are Ready at the branch head. The snapshots are data; the checks are pure.
  */
 
+/** The uid recorded for an add-on object that was not found. */
+export const MISSING = 'missing';
+
 /** One workload cluster as seen from outside the management cluster. */
 export interface ClusterSnapshot {
   /** `stage/name` */
@@ -58,7 +61,7 @@ export function drillChecks(declared: readonly string[], before: FleetSnapshot, 
       const why = what(b, a);
       return why ? [`${b.key}: ${why}`] : [];
     });
-  const row = (name: string, problems: string[], ok: string): DrillCheck => ({ name, passed: problems.length === 0, detail: problems.length ? problems.join('; ') : ok });
+  const row = (name: string, problems: string[], ok: string): DrillCheck => ({ name, passed: problems.length === 0 && before.clusters.length > 0, detail: problems.length ? problems.join('; ') : before.clusters.length ? ok : 'no cluster seen' });
   const nodesBefore = before.clusters.reduce((n, c) => n + Object.keys(c.nodes).length, 0);
   const addonsBefore = before.clusters.reduce((n, c) => n + Object.keys(c.addons).length, 0);
   const declaredSet = new Set(declared);
@@ -69,12 +72,20 @@ export function drillChecks(declared: readonly string[], before: FleetSnapshot, 
     ...(management.machines === nodesBefore ? [] : [`${management.machines} Machines for ${nodesBefore} Nodes`]),
   ];
   return [
-    row('workload processes kept', per((b, a) => (sameRecord(b.pids, a.pids) ? undefined : `pids ${JSON.stringify(b.pids)} -> ${JSON.stringify(a.pids)}`)), `${before.clusters.length} clusters, same pids`),
+    row('workload processes kept', per((b, a) => (Object.keys(b.pids).length === 0 ? 'no process ran before' : sameRecord(b.pids, a.pids) ? undefined : `pids ${JSON.stringify(b.pids)} -> ${JSON.stringify(a.pids)}`)), `${before.clusters.length} clusters, same pids`),
     row('etcd data kept', per((b, a) => (b.kubeSystemUid && b.kubeSystemUid === a.kubeSystemUid ? undefined : `kube-system uid ${b.kubeSystemUid} -> ${a.kubeSystemUid}`)), 'same kube-system uid in every cluster'),
     row('kubeconfig from before works', per((_b, a) => a.error), `${before.clusters.length} kubeconfigs taken before the disaster`),
     row('no Node created or deleted', per((b, a) => (sameRecord(b.nodes, a.nodes) ? undefined : `Nodes ${Object.keys(b.nodes).join(',')} -> ${Object.keys(a.nodes).join(',')}`)), `${nodesBefore} Nodes, same uids`),
     row('no cluster duplicated', duplicates, `${declared.length} Clusters, ${management.machines} Machines, no new control plane`),
-    row('add-on objects kept their uids', per((b, a) => (sameRecord(b.addons, a.addons) ? undefined : 'uids changed')), `${addonsBefore} objects`),
+    row(
+      'add-on objects kept their uids',
+      per((b, a) => {
+        const missing = Object.entries({ ...b.addons, ...a.addons }).filter(([, uid]) => uid === MISSING).map(([ref]) => ref);
+        if (missing.length) return `missing: ${missing.join(', ')}`;
+        return sameRecord(b.addons, a.addons) ? undefined : 'uids changed';
+      }),
+      `${addonsBefore} objects`,
+    ),
     row('WorkloadClusters Ready at the branch head', management.notReady, `${declared.length} Ready`),
   ];
 }

@@ -90,7 +90,7 @@ export function transpileTree(from: string, to: string): void {
 }
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, {
+  execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, GIT_AUTHOR_NAME: 'clusterops drill', GIT_AUTHOR_EMAIL: 'drill@clusterops.invalid', GIT_COMMITTER_NAME: 'clusterops drill', GIT_COMMITTER_EMAIL: 'drill@clusterops.invalid' },

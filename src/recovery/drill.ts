@@ -26,9 +26,9 @@ import { startReconcilerProcess, type ReconcilerProcess } from '../reconciler/re
 import { loadFleet } from '../spec/load.js';
 import { formatProblem } from '../spec/problem.js';
 import { synthFleet } from '../synth/synth.js';
-import { drillChecks, type ClusterSnapshot, type DrillCheck, type FleetSnapshot, type ManagementView } from './drill-checks.js';
+import { drillChecks, MISSING, type ClusterSnapshot, type DrillCheck, type FleetSnapshot, type ManagementView } from './drill-checks.js';
 import { drillFleetFiles, drillStages, makeDrillRepo, readFleetDir } from './drill-repo.js';
-import { rebuild, type RebuildStep } from './rebuild.js';
+import { rebuild, REBUILD_STEPS, type RebuildStep } from './rebuild.js';
 
 /** How to run a drill. */
 export interface DrillOptions {
@@ -69,12 +69,27 @@ export interface DrillResult {
 /** A drill that could not run (as opposed to one whose checks failed). */
 export class DrillError extends Error {
   override name = 'DrillError';
+  constructor(
+    message: string,
+    /** The steps done before it stopped. */
+    readonly steps: DrillResult['steps'] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** Runs the drill; see the file comment. */
 export async function drill(options: DrillOptions): Promise<DrillResult> {
   const say = options.progress ?? (() => undefined);
   const timeoutMs = options.timeoutMs ?? 900_000;
+  if (options.interruptRebuildAt && !(REBUILD_STEPS as readonly string[]).includes(options.interruptRebuildAt)) {
+    throw new DrillError(`--interrupt-rebuild-at ${JSON.stringify(options.interruptRebuildAt)} is not a step of rebuild (${REBUILD_STEPS.join(', ')})`);
+  }
+  // A folder of its own: the drill removes what it makes there and kills what runs from it.
+  if (options.workDir && existsSync(options.workDir) && readdirSync(options.workDir).length > 0) {
+    throw new DrillError(`--work-dir ${options.workDir} is not empty; give a new or empty folder`);
+  }
   const work = options.workDir ?? (await mkdtemp(path.join(tmpdir(), 'clusterops-drill-')));
   const dirs = {
     repo: path.join(work, 'repo'),
@@ -119,6 +134,7 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       const revision = makeDrillRepo(dirs.repo, options.projectDir, files);
       const { fleet, problems } = await loadFleet(path.join(dirs.repo, 'clusters'));
       if (!fleet) throw new DrillError(`the drill's fleet does not load:\n${problems.map(formatProblem).join('\n')}`);
+      if (!fleet.clusters.length) throw new DrillError('the drill\'s fleet has no cluster: there is nothing to rehearse');
       const other = fleet.clusters.filter((c) => c.spec.provider !== 'local');
       if (other.length) throw new DrillError(`a drill brings clusters up on this machine: provider local only, not ${other.map((c) => `${c.stage}/${c.name} (${c.spec.provider})`).join(', ')}`);
       return { fleet, revision };
@@ -181,6 +197,8 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       rebuildSteps: report.steps,
       workDir: work,
     };
+  } catch (error) {
+    throw new DrillError(error instanceof Error ? error.message : String(error), [...steps], { cause: error });
   } finally {
     if (!options.keep) {
       await reconciler?.stop().catch(() => undefined);
@@ -276,9 +294,10 @@ async function snapshot(fleet: Fleet, dirs: { localClusters: string; kubeconfigs
   const clusters: ClusterSnapshot[] = [];
   for (const c of fleet.clusters) {
     const key = `${c.stage}/${c.name}`;
-    const state = await readState(path.join(dirs.localClusters, c.stage, c.name));
-    const pids: Record<string, number> = Object.fromEntries(Object.entries(state?.processes ?? {}).map(([name, ref]) => [name, ref!.pid]));
-    if (state) pids.supervisor = state.owner.pid;
+    // Only processes that run now (a look at /proc), not what the state file last recorded.
+    const status = await controlPlaneStatus(path.join(dirs.localClusters, c.stage, c.name), { probe: false });
+    const pids: Record<string, number> = Object.fromEntries(status.components.flatMap((p) => (p.running && p.pid ? [[p.component, p.pid]] : [])));
+    if (status.state?.detached && status.ownerRunning) pids.supervisor = status.state.owner.pid;
     const row: ClusterSnapshot = { key, pids, nodes: {}, addons: {} };
     let client: KubeClient | undefined;
     try {
@@ -290,7 +309,7 @@ async function snapshot(fleet: Fleet, dirs: { localClusters: string; kubeconfigs
       for (const object of [...addonSets.values()].find((s) => s.target.kind === 'workload' && s.target.stage === c.stage && s.target.cluster === c.name)?.objects ?? []) {
         const info = await discovery.resolve(object.apiVersion, object.kind);
         const live = await client.request<{ metadata: { uid: string } }>({ verb: 'get', method: 'GET', path: resourcePath(info, object.metadata.namespace, object.metadata.name) }).catch(() => undefined);
-        row.addons[`${object.kind}/${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`] = live?.body.metadata.uid ?? 'missing';
+        row.addons[`${object.kind}/${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`] = live?.body.metadata.uid ?? MISSING;
       }
     } catch (error) {
       row.error = `cannot read it with the kubeconfig taken before: ${error instanceof Error ? error.message : String(error)}`;
@@ -336,7 +355,13 @@ async function killManagement(stateDir: string): Promise<void> {
     const left = processesNaming(stateDir);
     if (!left.length) return;
     if (Date.now() > deadline) {
-      for (const pid of left) process.kill(pid, 'SIGKILL');
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Exited meanwhile.
+        }
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

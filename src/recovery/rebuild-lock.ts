@@ -19,6 +19,8 @@ export class RebuildLockedError extends Error {
 /** A held lock. */
 export interface RebuildLock {
   readonly holder: string;
+  /** True once a renewal found the Lease taken over (409) or renewals failed for longer than its duration. */
+  readonly lost: boolean;
   /** Stops renewing and deletes the Lease (only while it is still ours). */
   release(): Promise<void>;
 }
@@ -67,15 +69,28 @@ export async function acquireRebuildLock(api: KubeApi, options: { renewMs?: numb
     }
   }
   let current = lease;
+  let lost = false;
+  let renewedAt = Date.now();
   let renewing: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     renewing = api
       .request<LeaseObject>({ verb: 'update', method: 'PUT', path: leasePath(REBUILD_LEASE.name), body: { ...current, spec: { ...current.spec, renewTime: microTime(Date.now()) } } })
-      .then((r) => (current = r.body), () => undefined);
+      .then(
+        (r) => {
+          current = r.body;
+          renewedAt = Date.now();
+        },
+        (error: unknown) => {
+          if ((error instanceof KubeError && (error.status === 409 || error.status === 404)) || Date.now() - renewedAt > REBUILD_LEASE_SECONDS * 1000) lost = true;
+        },
+      );
   }, options.renewMs ?? 10_000);
   timer.unref();
   return {
     holder,
+    get lost() {
+      return lost;
+    },
     async release() {
       clearInterval(timer);
       await renewing;

@@ -33,6 +33,7 @@ import type { ManifestSet } from '../model/manifest-set.js';
 import { runManagementStack, stackResources } from '../pulumi/stack-run.js';
 import { admissionPolicy } from '../reconciler/admission-policy.js';
 import { admit, refusalMessage } from '../reconciler/admission.js';
+import { Redactor } from '../reconciler/redact.js';
 import { loadFleet } from '../spec/load.js';
 import { formatProblem } from '../spec/problem.js';
 import { synthFleet } from '../synth/synth.js';
@@ -42,7 +43,8 @@ import { acquireRebuildLock } from './rebuild-lock.js';
 
 /** Where the new management cluster comes from. */
 export type ManagementSource =
-  | { kubeconfig: string; context?: string }
+  /** Its current context is the new management cluster: every step (the Pulumi run, the CRDs, the apply) uses that one. */
+  | { kubeconfig: string }
   /** Started here (or taken when it already runs) with Cluster API and the local provider. */
   | { stateDir: string; localClustersDir?: string };
 
@@ -103,20 +105,30 @@ export class RebuildError extends Error {
 
 const git = promisify(execFile);
 
+/** The steps of a rebuild, in order (`drill --interrupt-rebuild-at` names one of them). */
+export const REBUILD_STEPS = ['checkout', 'identities in state', 'management cluster', 'lock', 'pulumi up --refresh', 'crds', 'apply paused', 'secrets', 'unpause', 'adopted'] as const;
+
+/** Operations on key material a rebuild never lets `pulumi up` take: each would give a running cluster another CA. */
+const CA_CHANGING_OPS = new Set(['delete', 'replace', 'create-replacement', 'delete-replaced', 'discard', 'discard-replaced']);
+
 /** Runs the rebuild; see the file comment. */
 export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
-  const say = options.progress ?? (() => undefined);
   const env = options.env ?? process.env;
+  // Credentials in the repository or backend URL (or the passphrase) never reach a progress line or an error.
+  const redactor = new Redactor().addUrlCredentials(options.repo).addUrlCredentials(options.backend ?? env.PULUMI_BACKEND_URL ?? '').add(env.PULUMI_CONFIG_PASSPHRASE);
+  const say = (line: string) => options.progress?.(redactor.redact(line));
   const steps: RebuildStep[] = [];
-  const total = 10;
-  const step = async <T>(name: string, run: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> => {
+  const total = REBUILD_STEPS.length;
+  let lockLost: () => boolean = () => false;
+  const step = async <T>(name: (typeof REBUILD_STEPS)[number], run: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> => {
     const began = Date.now();
     say(`rebuild [${steps.length + 1}/${total}] ${name} ...`);
     let value: T;
     try {
+      if (lockLost()) throw new Error('the rebuild Lease was lost (its renewal failed or another rebuild took it over); stopping before changing anything more');
       value = await run();
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
+      const why = redactor.redact(error instanceof Error ? error.message : String(error));
       throw new RebuildError(`rebuild stopped at "${name}": ${why}`, [...steps], { cause: error });
     }
     const row: RebuildStep = { name, seconds: (Date.now() - began) / 1000, detail: detail?.(value) };
@@ -127,7 +139,15 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
 
   const checkoutDir = await mkdtemp(path.join(tmpdir(), 'clusterops-rebuild-'));
   try {
-    const { revision, fleet } = await step('checkout', () => checkout(options.repo, options.branch ?? 'main', checkoutDir), (c) => `${c.revision.slice(0, 12)}, ${c.fleet.clusters.length} clusters`);
+    // Validated and admitted here, before anything changes: a revision the policy refuses stops the rebuild at once.
+    const { revision, fleet, sets } = await step(
+      'checkout',
+      async () => {
+        const c = await checkout(options.repo, options.branch ?? 'main', checkoutDir);
+        return { ...c, sets: admitted(c.fleet) };
+      },
+      (c) => `${c.revision.slice(0, 12)}, ${c.fleet.clusters.length} clusters`,
+    );
     const clustersDir = path.join(checkoutDir, 'clusters');
     const declared = fleet.clusters.map((c) => ({ stage: c.stage, name: c.name }));
     const stackOptions = { projectDir: options.projectDir, clusters: clustersDir, backend: options.backend, stack: options.stack };
@@ -137,6 +157,8 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
         const state = await stackResources(stackOptions, env);
         if (!state) throw new Error(`the backend ${options.backend ?? env.PULUMI_BACKEND_URL ?? ''} has no stack ${options.stack}: there is no identity to rebuild from`.replace('  ', ' '));
         const allowed = new Set(options.allowNewIdentity ?? []);
+        const unknown = [...allowed].filter((key) => !declared.some((c) => clusterKey(c) === key));
+        if (unknown.length) throw new Error(`--allow-new-identity ${unknown.join(', ')}: no such cluster is declared at ${revision.slice(0, 12)}`);
         const missing = missingIdentities(declared, state).filter((key) => !allowed.has(key));
         if (missing.length) {
           throw new Error(
@@ -149,22 +171,40 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
         const undeclared = undeclaredIdentities(declared, state);
         return { undeclared, exclude: resourcesOf(undeclared, state) };
       },
-      ({ undeclared: u }) => `${declared.length} of ${declared.length} present${u.length ? `; in the state but not declared: ${u.join(', ')}` : ''}`,
+      ({ undeclared: u }) => {
+        const allowed = (options.allowNewIdentity ?? []).length;
+        return `${declared.length - allowed} of ${declared.length} present${allowed ? `, ${allowed} new allowed` : ''}${u.length ? `; in the state but not declared: ${u.join(', ')}` : ''}`;
+      },
     );
     for (const key of undeclared) say(`rebuild: ${key} has an identity in the state but no file at ${revision.slice(0, 12)}: kept, not adopted (restore its file to bring it back)`);
 
     const kubeconfig = await step('management cluster', () => managementCluster(options.management, say), (m) => m.detail);
-    const client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: kubeconfig.path, context: kubeconfig.context }));
+    const client = await KubeClient.fromKubeConfig(loadKubeconfig({ path: kubeconfig.path }));
     try {
       const lock = await step('lock', () => acquireRebuildLock(client), (l) => `held by ${l.holder}`);
+      lockLost = () => lock.lost;
       try {
         await step(
           'pulumi up --refresh',
-          () => runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, up: true, refresh: true, exclude }, env),
+          async () => {
+            // The plan first: an up that would delete or replace a key material (a stale Pulumi.<stack>.yaml
+            // whose stages lack one, a changed program) or create one not allowed is refused before it runs.
+            const plan = await runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, refresh: true, exclude }, env);
+            const allowed = new Set(options.allowNewIdentity ?? []);
+            const unsafe = plan.steps.filter(
+              (s) => s.type.endsWith(':KeyMaterial') && (CA_CHANGING_OPS.has(s.op) || (s.op === 'create' && !allowed.has(s.name.split('/').slice(0, 2).join('/')))),
+            );
+            if (unsafe.length) {
+              throw new Error(
+                `pulumi up would ${unsafe.map((s) => `${s.op} ${s.name}`).join(', ')}: a running cluster would get another CA; refused before the up ` +
+                  '(is Pulumi.<stack>.yaml the one of the branch, with every stage?)',
+              );
+            }
+            return runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, up: true, refresh: true, exclude }, env);
+          },
           (r) => Object.entries(r.summary).map(([op, n]) => `${n} ${op}`).join(', '),
         );
         await step('crds', () => installClusterApiCrds(kubeconfig.path, { progress: () => undefined }), (c) => `${c.names.length} CRDs established`);
-        const sets = admitted(fleet);
         const manager = new ResourceManager(client, { prerequisiteCrds: [workloadClusterCrd()] });
         await step('apply paused', () => applyOrThrow(manager, withClustersPaused(sets)), (n) => `${n} objects, ${clustersOf(sets).length} Clusters paused`);
         await step('secrets', () => identitySecretsPresent(client, declared), () => `${declared.length * IDENTITY_PARTS.length} identity Secrets`);
@@ -210,8 +250,8 @@ async function applyOrThrow(manager: ResourceManager, sets: ManifestSet[]): Prom
   return sets.reduce((n, s) => n + s.objects.length, 0);
 }
 
-async function managementCluster(source: ManagementSource, say: (line: string) => void): Promise<{ path: string; context?: string; detail: string }> {
-  if ('kubeconfig' in source) return { path: source.kubeconfig, context: source.context, detail: `taken: ${source.kubeconfig}` };
+async function managementCluster(source: ManagementSource, say: (line: string) => void): Promise<{ path: string; detail: string }> {
+  if ('kubeconfig' in source) return { path: source.kubeconfig, detail: `taken: ${source.kubeconfig}` };
   const status = await controlPlaneStatus(source.stateDir);
   if (status.condition === 'running' && status.state) return { path: status.state.kubeconfig, detail: `already running in ${source.stateDir}` };
   const started = await startDetachedControlPlane({ stateDir: source.stateDir, withCapi: true, localClustersDir: source.localClustersDir, progress: (line) => say(`  ${line}`) });

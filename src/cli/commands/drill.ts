@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { drill, type DrillResult } from '../../recovery/drill.js';
+import { drill, DrillError, type DrillResult } from '../../recovery/drill.js';
 import { PulumiUnavailableError } from '../../pulumi/engine.js';
 import { findProjectDir } from '../../pulumi/stack-run.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
@@ -66,8 +66,11 @@ export function drillCommand(ctx: CommandContext = processContext): Command {
         ctx.stdout.write(opts.output === 'json' ? `${JSON.stringify(shown, null, 2)}\n` : formatDrillResult(result));
         return ctx.exit(result.passed ? ExitCode.ok : ExitCode.failed);
       } catch (error) {
-        ctx.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-        if (error instanceof PulumiUnavailableError) return ctx.exit(ExitCode.usage);
+        const message = error instanceof Error ? error.message : String(error);
+        // CI reads one object, also from a drill that could not finish.
+        if (opts.output === 'json') ctx.stdout.write(`${JSON.stringify({ passed: false, error: message, steps: error instanceof DrillError ? error.steps : [] }, null, 2)}\n`);
+        ctx.stderr.write(`error: ${message}\n`);
+        if ((error instanceof DrillError ? error.cause : error) instanceof PulumiUnavailableError) return ctx.exit(ExitCode.usage);
         return ctx.exit(ExitCode.failed);
       }
     });

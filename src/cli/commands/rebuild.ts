@@ -14,7 +14,6 @@ interface RebuildCommandOptions {
   stack: string;
   backend?: string;
   kubeconfig?: string;
-  context?: string;
   stateDir?: string;
   localClustersDir?: string;
   projectDir?: string;
@@ -46,8 +45,7 @@ export function rebuildCommand(ctx: CommandContext = processContext): Command {
     .option('--branch <name>', 'branch whose head is rebuilt', 'main')
     .requiredOption('--stack <name>', 'Pulumi stack of the management plane (holds the cluster identities)')
     .option('--backend <url>', 'Pulumi state backend (default: $PULUMI_BACKEND_URL)')
-    .option('--kubeconfig <file>', 'take this new management cluster (Cluster API and its providers running in it)')
-    .option('--context <name>', 'kubeconfig context (default: its current context)')
+    .option('--kubeconfig <file>', 'take this new management cluster, its current context (Cluster API and its providers running in it; every step uses that context)')
     .option('--state-dir <dir>', 'instead: start a local management cluster here, with Cluster API and the local provider')
     .option('--local-clusters-dir <dir>', "with --state-dir: where the local provider's workload clusters live (they outlive the management cluster)")
     .option('--project-dir <dir>', 'folder with Pulumi.yaml (default: the nearest one up from here)')
@@ -60,7 +58,7 @@ export function rebuildCommand(ctx: CommandContext = processContext): Command {
       if (opts.backend && !/^[a-z0-9]+:\/\//.test(opts.backend)) throw new UsageError(`--backend ${JSON.stringify(opts.backend)} is not a URL (e.g. file:///var/lib/clusterops/state)`);
       const management: ManagementSource = opts.stateDir
         ? { stateDir: opts.stateDir, localClustersDir: opts.localClustersDir }
-        : { kubeconfig: opts.kubeconfig!, context: opts.context };
+        : { kubeconfig: opts.kubeconfig! };
       try {
         const report = await rebuild({
           repo: opts.repo,
