@@ -180,10 +180,23 @@ export class ClusterApiRuntime {
   }
 }
 
+/**
+ * What a manager's log says it died of, when it is a limit of the machine: each controller-runtime
+ * manager watches its certificates with inotify, and every local cluster's processes hold instances
+ * too, so a machine running many local clusters runs out (`too many open files`).
+ */
+async function knownCause(logFile: string): Promise<string> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  if (/problem running manager" err="too many open files"/.test(text.slice(-20_000))) {
+    return ': "too many open files", the inotify instances of this machine are used up (raise them: sysctl -w fs.inotify.max_user_instances=1024)';
+  }
+  return '';
+}
+
 /** Polls the manager's `/readyz` (plain HTTP on loopback) until it answers 200; fails when it keeps crashing. */
 async function waitReady(name: string, proc: RestartingProcess, port: number, deadline: number, logs: string): Promise<void> {
   for (;;) {
-    if (proc.exits >= 3) throw new ControlPlaneError(`${name} keeps exiting (${proc.exits} times); see ${join(logs, `${name}.log`)}`);
+    if (proc.exits >= 3) throw new ControlPlaneError(`${name} keeps exiting (${proc.exits} times)${await knownCause(join(logs, `${name}.log`))}; see ${join(logs, `${name}.log`)}`);
     const ok = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
       (response) => response.ok,
       () => false,

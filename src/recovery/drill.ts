@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -135,6 +135,13 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       const { fleet, problems } = await loadFleet(path.join(dirs.repo, 'clusters'));
       if (!fleet) throw new DrillError(`the drill's fleet does not load:\n${problems.map(formatProblem).join('\n')}`);
       if (!fleet.clusters.length) throw new DrillError('the drill\'s fleet has no cluster: there is nothing to rehearse');
+      const shortBy = inotifyShortfall(fleet.clusters.length);
+      if (shortBy > 0) {
+        throw new DrillError(
+          `this machine's inotify instances would run out (${shortBy} short): each local cluster's kube-apiserver and kube-controller-manager hold ~${INOTIFY_PER_CLUSTER}, ` +
+            `the management cluster ~${INOTIFY_MANAGEMENT}; raise them first: sysctl -w fs.inotify.max_user_instances=${nextPowerOfTwo(readInotifyLimit() + shortBy)}`,
+        );
+      }
       const other = fleet.clusters.filter((c) => c.spec.provider !== 'local');
       if (other.length) throw new DrillError(`a drill brings clusters up on this machine: provider local only, not ${other.map((c) => `${c.stage}/${c.name} (${c.spec.provider})`).join(', ')}`);
       return { fleet, revision };
@@ -232,6 +239,38 @@ async function killedRebuild(stepName: string, args: string[], env: NodeJS.Proce
   await exited;
   if (!reached) throw new DrillError(`the rebuild to interrupt ended before it reached "${stepName}":${tail}`);
 }
+
+/** inotify instances one local cluster's processes hold (measured: kube-apiserver 6, kube-controller-manager 5). */
+const INOTIFY_PER_CLUSTER = 11;
+/** The same for the management cluster with the three Cluster API managers. */
+const INOTIFY_MANAGEMENT = 14;
+
+function readInotifyLimit(): number {
+  try {
+    return Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8').trim());
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** How many inotify instances a drill of `count` clusters lacks on this machine (0 when enough, or when it cannot tell). */
+function inotifyShortfall(count: number): number {
+  const limit = readInotifyLimit();
+  if (!Number.isFinite(limit)) return 0;
+  let used = 0;
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify') used++;
+      }
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return Math.max(0, used + INOTIFY_PER_CLUSTER * count + INOTIFY_MANAGEMENT + 8 - limit);
+}
+
+const nextPowerOfTwo = (n: number) => 2 ** Math.ceil(Math.log2(n));
 
 /** Waits until every WorkloadCluster of the fleet is Ready at `revision`. */
 async function waitFleetReady(kubeconfig: string, fleet: Fleet, revision: string, timeoutMs: number, say: (line: string) => void): Promise<void> {
