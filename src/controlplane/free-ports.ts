@@ -1,4 +1,5 @@
 /** Free TCP ports on the loopback interface, for the listeners of a local control plane. */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 
 /** Returns `count` distinct ports that were free a moment ago; `preferred` ones are kept when still free. */
@@ -25,4 +26,35 @@ function listen(port: number): Promise<Server> {
     server.once('error', reject);
     server.listen({ host: '127.0.0.1', port, exclusive: true }, () => resolve(server));
   });
+}
+
+/** The kernel's ephemeral port range (`listen(0)` and outgoing connections take ports from it). */
+export function ephemeralPortRange(): [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (lo > 0 && hi >= lo) return [lo, hi];
+  } catch {
+    // Not Linux: the IANA range.
+  }
+  return [49152, 65535];
+}
+
+/**
+ * A free loopback port below the ephemeral range and not in `avoid`: for a port that is handed out
+ * now and bound only later (a local cluster's endpoint, fixed before its API server starts), which a
+ * port from the ephemeral range would not survive: any `listen(0)` or outgoing connection of the
+ * machine may take it meanwhile.
+ */
+export async function pickPortBelowEphemeral(avoid: ReadonlySet<number | undefined>): Promise<number> {
+  const [lo] = ephemeralPortRange();
+  const first = Math.max(1024, lo - 12_000);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = first + Math.floor(Math.random() * (lo - first));
+    if (avoid.has(port)) continue;
+    const server = await listen(port).catch(() => undefined);
+    if (!server) continue;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+  throw new Error(`no free port between ${first} and ${lo - 1}`);
 }

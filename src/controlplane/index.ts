@@ -6,6 +6,6 @@ export { startDetachedControlPlane, type DetachedControlPlane, type DetachedStar
 export { installClusterApiCrds, FIELD_MANAGER, type InstallCrdsOptions, type InstalledCrds } from './crds.js';
 export { ControlPlaneError } from './errors.js';
 export { readState, type ControlPlaneState } from './state-file.js';
-export { pickFreePorts } from './free-ports.js';
+export { pickFreePorts, pickPortBelowEphemeral } from './free-ports.js';
 export { controlPlaneBinaries, clusterApiCrdDir, stderrProgress, type ProgressSink } from './upstream-assets.js';
 export { seedPki, type PkiSeed } from './pki.js';

@@ -7,7 +7,7 @@
  * the Cluster its owner, nor while the Cluster is paused. Its finalizer holds the port until the
  * cluster's processes and data are gone.
  */
-import { pickFreePorts } from '../controlplane/index.js';
+import { pickPortBelowEphemeral } from '../controlplane/index.js';
 import { KubeError } from '../kube/client.js';
 import { capiOwner, isPaused, keyOf, localControlPlaneOf, splitKey, type LocalCluster } from './_objects.js';
 import { addFinalizer, patchObject, patchStatus, removeFinalizer, type ProviderContext } from './_context.js';
@@ -103,13 +103,14 @@ async function assignEndpoint(ctx: ProviderContext, object: LocalCluster, port: 
   return port;
 }
 
-/** A free loopback port that no other LocalCluster has. */
+/**
+ * A free loopback port that no other LocalCluster has, below the ephemeral range: the endpoint is
+ * fixed now and bound when the control plane starts, and at 20 clusters a port of the ephemeral
+ * range was taken meanwhile (another cluster's etcd, an outgoing connection), so that cluster's API
+ * server could never start.
+ */
 async function freePort(ctx: ProviderContext): Promise<number> {
-  const taken = new Set(ctx.localClusters.list().map((lc) => lc.spec?.controlPlaneEndpoint?.port));
-  for (;;) {
-    const [port] = await pickFreePorts(1);
-    if (!taken.has(port)) return port;
-  }
+  return pickPortBelowEphemeral(new Set(ctx.localClusters.list().map((lc) => lc.spec?.controlPlaneEndpoint?.port)));
 }
 
 async function writeStatus(ctx: ProviderContext, object: LocalCluster, conditions: ConditionInput[], provisioned?: boolean): Promise<void> {
