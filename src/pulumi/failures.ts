@@ -17,6 +17,13 @@ const KNOWN_FAILURES: readonly { match: RegExp; explain: (m: RegExpMatchArray) =
       'to release its identity on purpose, unprotect it first (pulumi state unprotect <urn>)',
   },
   {
+    // An update killed half-way (a rebuild SIGKILLed during its up) leaves its lock in the backend.
+    match: /stack is currently locked by (\d+) lock\(s\)[^\n]*(?:\n\s*(\S+\.json): created by (\S+) \(pid (\d+)\))?/i,
+    explain: (m) =>
+      `the stack is locked by another update${m[3] ? ` (${m[3]}, pid ${m[4]})` : ''}: wait for it to end; if it was killed and no pulumi of it runs any more, ` +
+      `remove the lock with pulumi cancel (a file backend: delete ${m[2] ?? 'its file under .pulumi/locks/'}) and run again`,
+  },
+  {
     match: /no stack named '([^']+)' found/i,
     explain: (m) => `stack "${m[1]}" does not exist in this backend; create it with: pulumi stack init ${m[1]}`,
   },

@@ -112,6 +112,10 @@ describe('Pulumi failures', () => {
       /^production\/a\/ca-secret is protected \(its cluster has deletionProtection\), so removing the cluster's file deletes nothing/,
     ],
     ["error: no stack named 'mgmt' found", /stack "mgmt" does not exist.*pulumi stack init mgmt/],
+    [
+      'error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.\n  file:///s/.pulumi/locks/organization/p/drill/1a.json: created by root@vm (pid 4242) at 2026-12-03T10:00:00Z',
+      /^the stack is locked by another update \(root@vm, pid 4242\): wait for it to end; .*delete file:\/\/\/s\/\.pulumi\/locks\/organization\/p\/drill\/1a\.json\)/,
+    ],
     ["error: no resource plugin 'pulumi-resource-kubernetes' found in the workspace", /provider plugin pulumi-resource-kubernetes is not installed/],
     ['error: something else entirely\nmore', /^something else entirely$/],
     [
