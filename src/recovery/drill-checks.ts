@@ -52,7 +52,14 @@ const sameRecord = (a: Record<string, string | number>, b: Record<string, string
   JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
 
 /** The checks of a drill; pure. */
-export function drillChecks(declared: readonly string[], before: FleetSnapshot, after: FleetSnapshot, management: ManagementView): DrillCheck[] {
+export function drillChecks(
+  declared: readonly string[],
+  before: FleetSnapshot,
+  after: FleetSnapshot,
+  management: ManagementView,
+  /** The second rebuild, run on the rebuilt fleet: what its `pulumi up` counted (e.g. `31 same`). */
+  second?: { stackChanges: string },
+): DrillCheck[] {
   const afterOf = new Map(after.clusters.map((c) => [c.key, c]));
   const per = (what: (b: ClusterSnapshot, a: ClusterSnapshot) => string | undefined): string[] =>
     before.clusters.flatMap((b) => {
@@ -87,5 +94,8 @@ export function drillChecks(declared: readonly string[], before: FleetSnapshot, 
       `${addonsBefore} objects`,
     ),
     row('WorkloadClusters Ready at the branch head', management.notReady, `${declared.length} Ready`),
+    ...(second
+      ? [row('a second rebuild changed nothing', /\b(create|update|delete|replace)/.test(second.stackChanges) || !second.stackChanges ? [`its pulumi up: ${second.stackChanges || 'not run'}`] : [], `pulumi up ${second.stackChanges}; the checks above are after it`)]
+      : []),
   ];
 }

@@ -192,9 +192,24 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
     reconciler = await startReconciler(report.kubeconfig);
     await step('Ready at the branch head', () => waitFleetReady(report.kubeconfig, fleet, revision, timeoutMs, say));
     const rtoSeconds = (Date.now() - disasterAt) / 1000;
+    // Idempotent: a second rebuild of the rebuilt fleet (the reconciler running, held back by the Lease) changes nothing.
+    const again = await step('rebuild again', () =>
+      rebuild({
+        repo: `file://${dirs.repo}`,
+        branch: 'main',
+        stack: STACK,
+        backend,
+        projectDir: options.projectDir,
+        management: { stateDir: dirs.management, localClustersDir: dirs.localClusters },
+        timeoutMs,
+        env,
+        progress: (line) => say(`  ${line}`),
+      }),
+    );
+    await step('Ready again', () => waitFleetReady(report.kubeconfig, fleet, revision, timeoutMs, say));
     const after = await step('snapshot after', () => snapshot(fleet, dirs));
     const view = await managementView(report.kubeconfig, fleet, revision);
-    const checks = drillChecks(declared, before, after, view);
+    const checks = drillChecks(declared, before, after, view, { stackChanges: again.steps.find((s) => s.name === 'pulumi up --refresh')?.detail ?? '' });
     return {
       passed: checks.every((c) => c.passed),
       rtoSeconds,

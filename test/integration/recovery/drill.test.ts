@@ -52,6 +52,7 @@ describe('clusterops drill', () => {
       'no cluster duplicated',
       'add-on objects kept their uids',
       'WorkloadClusters Ready at the branch head',
+      'a second rebuild changed nothing',
     ]);
     expect(result.clusters.map((c) => [c.stage, c.protected])).toEqual([
       ['production', true],
@@ -70,6 +71,8 @@ describe('clusterops drill', () => {
       'rebuild killed at "apply paused"',
       'rebuild',
       'Ready at the branch head',
+      'rebuild again',
+      'Ready again',
       'snapshot after',
     ]);
     expect(result.rtoSeconds).toBeGreaterThan(0);

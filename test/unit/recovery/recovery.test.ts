@@ -109,6 +109,13 @@ describe('the drill', () => {
     ]);
   });
 
+  it('a second rebuild passes only when its up changed nothing', () => {
+    const row = (changes: string) => drillChecks(['production/a'], snap(10, 'n'), snap(10, 'n'), { clusters: ['production/a'], machines: 1, notReady: [] }, { stackChanges: changes }).at(-1)!;
+    expect(row('31 same')).toMatchObject({ name: 'a second rebuild changed nothing', passed: true });
+    expect(row('4 create, 27 same')).toMatchObject({ passed: false, detail: 'its pulumi up: 4 create, 27 same' });
+    expect(row('')).toMatchObject({ passed: false });
+  });
+
   it('fails the checks a restarted control plane, a new Node, a second Cluster or an unreadable cluster break', () => {
     const after = snap(20, 'm');
     after.clusters[0].error = 'cannot read it with the kubeconfig taken before: certificate signed by unknown authority';
