@@ -90,6 +90,13 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
   { apiGroups: [WORKLOAD_CLUSTER_GROUP], resources: [WORKLOAD_CLUSTER_PLURAL], verbs: ['watch'] },
   { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
   { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+  // A cluster's dashboard page shows the Cluster API objects under it (src/kube/cluster-api-objects.ts):
+  // its MachineDeployments and Machines listed by label, its infrastructure cluster and control plane read by name.
+  { apiGroups: ['cluster.x-k8s.io'], resources: ['machinedeployments', 'machines'], verbs: ['list'] },
+  { apiGroups: ['infrastructure.cluster.x-k8s.io'], resources: ['dockerclusters', 'awsclusters', 'azureclusters'], verbs: ['get'] },
+  { apiGroups: ['infrastructure.clusterops.io'], resources: ['localclusters'], verbs: ['get'] },
+  { apiGroups: ['controlplane.cluster.x-k8s.io'], resources: ['kubeadmcontrolplanes'], verbs: ['get'] },
+  { apiGroups: ['controlplane.clusterops.io'], resources: ['localcontrolplanes'], verbs: ['get'] },
   // Its own CRD, installed at start: read and applied by name; creating cannot be limited by name.
   { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'patch'], resourceNames: [WORKLOAD_CLUSTER_CRD_NAME] },
   { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['create'] },

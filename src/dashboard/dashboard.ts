@@ -2,12 +2,14 @@
  * The read-only fleet dashboard the reconciler serves on its HTTP port: the app shell and its
  * bundle, the login, the JSON of the fleet and of one cluster, and the live stream. Every answer
  * but the login form and the stylesheet needs a login (see dashboard-auth.ts); the data comes from
- * the watches of FleetView, never from a request to the API server per page view.
+ * the watches of FleetView, never from a request to the API server per page view, except one
+ * cluster's Cluster API tree, read when its page asks and kept briefly (cluster-trees.ts).
  */
 import type http from 'node:http';
 import type { KubeClient } from '../kube/client.js';
 import { type Asset, type AssetName, loadAssets } from './dashboard-assets.js';
 import { DashboardAuth, SESSION_COOKIE, type DashboardAuthOptions, type Verdict } from './dashboard-auth.js';
+import { ClusterTrees } from './cluster-trees.js';
 import { appPage, loginPage, SECURITY_HEADERS } from './dashboard-pages.js';
 import { FleetStream } from './fleet-stream.js';
 import { FleetView } from './fleet-view.js';
@@ -24,7 +26,7 @@ export interface DashboardOptions extends Omit<DashboardAuthOptions, 'api'> {
 }
 
 /** The handlers, one per route of the server's table. */
-export type DashboardRoute = 'page' | 'loginPage' | 'login' | 'logout' | 'script' | 'style' | 'fleet' | 'cluster' | 'stream';
+export type DashboardRoute = 'page' | 'loginPage' | 'login' | 'logout' | 'script' | 'style' | 'fleet' | 'cluster' | 'tree' | 'stream';
 
 type Body = { status: number; body: string | Buffer; type: string; headers?: Record<string, string> };
 
@@ -40,6 +42,7 @@ const html = (status: number, text: string, headers?: Record<string, string>): B
 export class Dashboard {
   private readonly view: FleetView;
   private readonly stream: FleetStream;
+  private readonly trees: ClusterTrees;
 
   private constructor(
     private readonly options: DashboardOptions,
@@ -48,6 +51,7 @@ export class Dashboard {
   ) {
     this.view = new FleetView(options.client, options.onWatchError).start();
     this.stream = new FleetStream(this.view);
+    this.trees = new ClusterTrees(options.client);
   }
 
   /** Reads the token file and the bundle (clear errors when either is missing), and starts watching the fleet. */
@@ -96,6 +100,8 @@ export class Dashboard {
         return answer(res, json(200, { clusters: this.view.rows() }));
       case 'cluster':
         return this.cluster(req, res);
+      case 'tree':
+        return this.tree(req, res);
       case 'stream':
         return this.stream.attach(req, res);
     }
@@ -117,6 +123,21 @@ export class Dashboard {
     const cluster = this.view.cluster(namespace, name);
     if (!cluster) return answer(res, json(404, { error: `no WorkloadCluster ${namespace}/${name}` }));
     answer(res, json(200, { cluster, events: this.view.eventsOf(cluster) }));
+  }
+
+  /** The Cluster API tree of a cluster the dashboard knows (never of an object it does not show); 502 with the API server's error when the read fails. */
+  private async tree(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const query = new URL(req.url ?? '/', 'http://dashboard').searchParams;
+    const namespace = query.get('namespace') ?? '';
+    const name = query.get('name') ?? '';
+    await this.view.hasSynced;
+    const cluster = this.view.cluster(namespace, name);
+    if (!cluster) return answer(res, json(404, { error: `no WorkloadCluster ${namespace}/${name}` }));
+    try {
+      answer(res, json(200, await this.trees.tree(namespace, name, cluster.metadata.resourceVersion ?? '')));
+    } catch (error) {
+      answer(res, json(502, { error: `reading the Cluster API objects of ${namespace}/${name}: ${error instanceof Error ? error.message : String(error)}` }));
+    }
   }
 
   private asset(req: http.IncomingMessage, res: http.ServerResponse, name: AssetName): void {

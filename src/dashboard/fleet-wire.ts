@@ -4,6 +4,9 @@
  * bundle (web/), so the two cannot drift apart.
  */
 import type { ClusterSummary } from '../model/cluster-summary.js';
+import type { ClusterTreeNode } from '../model/cluster-tree.js';
+
+export type { ClusterTreeNode };
 
 /** A row of the fleet table: the summary, and the object's resourceVersion (a page shown of it is stale when this moves). */
 export type FleetRow = ClusterSummary & { resourceVersion: string };
@@ -92,4 +95,10 @@ export interface Replicas {
 export interface ClusterPage {
   cluster: ClusterObject;
   events: ClusterEvent[];
+}
+
+/** The answer of GET /api/cluster/tree: the Cluster API objects under the cluster, read at `readAt`; `tree` is null while there is no Cluster. */
+export interface ClusterTreeAnswer {
+  tree: ClusterTreeNode | null;
+  readAt: string;
 }

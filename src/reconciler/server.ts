@@ -76,6 +76,7 @@ const ROUTES: Record<string, Handler> = {
   'GET /dashboard.css': dashboardRoute('style'),
   'GET /api/fleet': dashboardRoute('fleet'),
   'GET /api/cluster': dashboardRoute('cluster'),
+  'GET /api/cluster/tree': dashboardRoute('tree'),
   'GET /api/stream': dashboardRoute('stream'),
   'GET /healthz': async (_req, res) => send(res, 200, 'ok\n'),
   'GET /readyz': async (_req, res, o) => {

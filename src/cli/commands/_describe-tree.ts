@@ -1,41 +1,37 @@
 /**
  * The tree `clusterops describe cluster NAME` prints, in the manner of `clusterctl describe
  * cluster`: the WorkloadCluster with its conditions, the Cluster API objects under it with the
- * condition that matters for each, add-on health, recent events. Pure: unit-tested on plain objects.
+ * condition that matters for each (src/model/cluster-tree.ts, which the dashboard shows too),
+ * add-on health, recent events. Pure: unit-tested on plain objects.
  */
 import { age } from './_cluster-table.js';
-import type { KubeEvent } from '../../model/kube-event.js';
-
-type Condition = { type: string; status: string; reason?: string; message?: string };
-/** Any object as read from the API. */
-export type Described = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; creationTimestamp?: string; labels?: Record<string, string> }; spec?: any; status?: any };
-
-/** Everything the tree is drawn from. */
-export interface ClusterDescription {
-  workloadCluster: Described;
-  cluster?: Described;
-  infrastructure?: Described;
-  controlPlane?: Described;
-  machineDeployments: Array<Described & { machines: Described[] }>;
-  events: KubeEvent[];
-}
+import { clusterTree, type ClusterDescription, type ClusterTreeNode, type TreeCondition } from '../../model/cluster-tree.js';
 
 const firstLine = (text: string | undefined, width = 100) => {
   const line = (text ?? '').replace(/\s*\n\s*/g, ' ').trim();
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 };
 
-const conditionOf = (o: Described | undefined, type: string): Condition | undefined => o?.status?.conditions?.find((c: Condition) => c.type === type);
-
-function conditionCell(o: Described | undefined, type: string): string {
-  const c = conditionOf(o, type);
-  return c ? `${type}=${c.status}${c.status !== 'True' && c.reason ? ` ${c.reason}` : ''}` : `${type}: not reported`;
-}
-
 interface Row {
   label: string;
   detail: string;
   children?: Row[];
+}
+
+/** `Available=True`, `Ready=False NotReady` (the reason only when not True), or `Ready: not reported`. */
+function conditionCell(n: ClusterTreeNode): string {
+  const c = n.condition;
+  return c ? `${n.conditionType}=${c.status}${c.status !== 'True' && c.reason ? ` ${c.reason}` : ''}` : `${n.conditionType}: not reported`;
+}
+
+/** A node of the Cluster API tree as a row: the condition, then its facts; the Cluster's own row also says why it is not available. */
+function treeRow(n: ClusterTreeNode, top: boolean): Row {
+  const why = top && n.condition && n.condition.status !== 'True' && n.condition.message ? `: ${firstLine(n.condition.message)}` : '';
+  return {
+    label: `${n.kind}/${n.name}`,
+    detail: `${[conditionCell(n), ...n.facts].join(', ')}${why}`,
+    children: n.children.map((c) => treeRow(c, false)),
+  };
 }
 
 function render(rows: Row[], prefix: string, out: string[], width: number): void {
@@ -47,47 +43,17 @@ function render(rows: Row[], prefix: string, out: string[], width: number): void
   });
 }
 
-function replicas(r: { desired?: number; desiredReplicas?: number; readyReplicas?: number; ready?: number } | undefined): string {
-  return `${r?.readyReplicas ?? r?.ready ?? 0}/${r?.desiredReplicas ?? r?.desired ?? 0} ready`;
-}
-
 /** The tree as text lines. */
 export function describeTree(d: ClusterDescription, now: number): string {
   const wc = d.workloadCluster;
   const stage = wc.metadata.namespace ?? '';
   const title = `WorkloadCluster ${stage}/${wc.metadata.name}  provider ${wc.spec?.provider ?? '?'}, ${wc.status?.cluster?.version ?? wc.spec?.kubernetesVersion ?? '?'}, phase ${wc.status?.phase ?? 'Pending'}, revision ${wc.status?.revision?.slice(0, 12) ?? 'none'}, age ${age(wc.metadata.creationTimestamp, now)}`;
-  const conditions: Row[] = (wc.status?.conditions ?? []).map((c: Condition) => ({
+  const conditions: Row[] = (wc.status?.conditions ?? []).map((c: TreeCondition) => ({
     label: `${c.type}=${c.status}`,
     detail: [c.reason, firstLine(c.message)].filter(Boolean).join(': '),
   }));
-  const capi: Row[] = [];
-  if (!d.cluster) capi.push({ label: 'Cluster', detail: 'does not exist (not applied yet, or deleted)' });
-  else {
-    const children: Row[] = [];
-    if (d.infrastructure) children.push({ label: `${d.infrastructure.kind}/${d.infrastructure.metadata.name}`, detail: conditionCell(d.infrastructure, 'Ready') });
-    if (d.controlPlane) {
-      children.push({
-        label: `${d.controlPlane.kind}/${d.controlPlane.metadata.name}`,
-        detail: `${conditionCell(d.controlPlane, 'Available')}, ${replicas({ desiredReplicas: d.controlPlane.spec?.replicas, readyReplicas: d.controlPlane.status?.readyReplicas })}, ${d.controlPlane.status?.version ?? d.controlPlane.spec?.version ?? ''}`.replace(/, $/, ''),
-      });
-    }
-    for (const md of d.machineDeployments) {
-      children.push({
-        label: `MachineDeployment/${md.metadata.name}`,
-        detail: `${conditionCell(md, 'Available')}, ${replicas({ desiredReplicas: md.spec?.replicas, readyReplicas: md.status?.readyReplicas })}`,
-        children: md.machines.map((m) => ({
-          label: `Machine/${m.metadata.name}`,
-          detail: `${conditionCell(m, 'Ready')}${m.status?.nodeRef?.name ? `, node ${m.status.nodeRef.name}` : ', no node yet'}`,
-        })),
-      });
-    }
-    const available = conditionOf(d.cluster, 'Available');
-    capi.push({
-      label: `Cluster/${d.cluster.metadata.name}`,
-      detail: `${conditionCell(d.cluster, 'Available')}, phase ${d.cluster.status?.phase ?? '?'}${available && available.status !== 'True' && available.message ? `: ${firstLine(available.message)}` : ''}`,
-      children,
-    });
-  }
+  const tree = clusterTree(d);
+  const capi: Row[] = tree ? [treeRow(tree, true)] : [{ label: 'Cluster', detail: 'does not exist (not applied yet, or deleted)' }];
   const addons = wc.status?.addons;
   const events: Row[] = d.events.slice(-10).map((e) => ({
     label: `${age(e.lastTimestamp ?? e.eventTime, now)} ago ${e.type ?? ''} ${e.reason ?? ''}${(e.count ?? 1) > 1 ? ` (x${e.count})` : ''}`,

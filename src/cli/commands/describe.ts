@@ -1,11 +1,13 @@
 import { Command, Option } from 'commander';
 import { stringify } from 'yaml';
-import { KubeError, type KubeClient } from '../../kube/client.js';
+import type { KubeClient } from '../../kube/client.js';
+import { readClusterApiObjects } from '../../kube/cluster-api-objects.js';
 import { COMMANDS } from '../command-table.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { processContext } from '../process-context.js';
-import { describeTree, type ClusterDescription, type Described } from './_describe-tree.js';
+import type { ClusterDescription, Described } from '../../model/cluster-tree.js';
+import { describeTree } from './_describe-tree.js';
 import { findCluster, requireClusterResource } from './_find-cluster.js';
 import { managementClient } from './_management-client.js';
 import { lastSeen, type KubeEvent } from '../../model/kube-event.js';
@@ -17,63 +19,24 @@ interface Options {
   context?: string;
 }
 
-/** A v1beta2 contract reference: API group, kind, name. */
-interface ContractRef {
-  apiGroup?: string;
-  kind?: string;
-  name?: string;
-}
-
-const CAPI = '/apis/cluster.x-k8s.io/v1beta2';
-
-async function getOptional(client: KubeClient, path: string): Promise<Described | undefined> {
-  try {
-    return (await client.request<Described>({ verb: 'get', method: 'GET', path })).body;
-  } catch (error) {
-    if (error instanceof KubeError && (error.status === 404 || error.status === 403)) return undefined;
-    throw error;
-  }
-}
-
-/** The object a contract reference names, found through discovery of its group (preferred version, plural). */
-async function referenced(client: KubeClient, namespace: string, ref: ContractRef | undefined): Promise<Described | undefined> {
-  if (!ref?.apiGroup || !ref.kind || !ref.name) return undefined;
-  const group = await getOptional(client, `/apis/${ref.apiGroup}`);
-  const version = (group as unknown as { preferredVersion?: { version: string } } | undefined)?.preferredVersion?.version;
-  if (!version) return undefined;
-  const resources = (await client.request<{ resources: Array<{ name: string; kind: string }> }>({ verb: 'get', method: 'GET', path: `/apis/${ref.apiGroup}/${version}` })).body.resources;
-  const plural = resources.find((r) => r.kind === ref.kind && !r.name.includes('/'))?.name;
-  return plural ? getOptional(client, `/apis/${ref.apiGroup}/${version}/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(ref.name)}`) : undefined;
-}
-
-/** Reads everything the tree shows of one cluster. */
+/** Reads everything the tree shows of one cluster: its Cluster API objects and its events. */
 async function describeCluster(client: KubeClient, workloadCluster: Described): Promise<ClusterDescription> {
   const ns = workloadCluster.metadata.namespace!;
   const name = workloadCluster.metadata.name;
-  const ownedBy = { labelSelector: `cluster.x-k8s.io/cluster-name=${name}` };
-  const cluster = await getOptional(client, `${CAPI}/namespaces/${encodeURIComponent(ns)}/clusters/${encodeURIComponent(name)}`);
-  const list = async (plural: string) =>
-    cluster ? (await client.request<{ items: Described[] }>({ verb: 'list', method: 'GET', path: `${CAPI}/namespaces/${encodeURIComponent(ns)}/${plural}`, query: ownedBy })).body.items : [];
-  const [infrastructure, controlPlane, deployments, machines, events] = await Promise.all([
-    referenced(client, ns, cluster?.spec?.infrastructureRef),
-    referenced(client, ns, cluster?.spec?.controlPlaneRef),
-    list('machinedeployments'),
-    list('machines'),
+  const [objects, events] = await Promise.all([
+    readClusterApiObjects(client, ns, name),
     client
       .request<{ items: KubeEvent[] }>({ verb: 'list', method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(ns)}/events`, query: { fieldSelector: `involvedObject.kind=WorkloadCluster,involvedObject.name=${name}` } })
       .then((r) => r.body.items),
   ]);
-  const byName = (a: Described, b: Described) => a.metadata.name.localeCompare(b.metadata.name);
   const seen = (e: KubeEvent) => Date.parse(lastSeen(e) ?? '');
+  // In this order, which -o json and -o yaml print.
   return {
     workloadCluster,
-    cluster,
-    infrastructure,
-    controlPlane,
-    machineDeployments: deployments.sort(byName).map((md) => ({
-      ...md,
-      machines: machines.filter((m) => m.metadata.labels?.['cluster.x-k8s.io/deployment-name'] === md.metadata.name).sort(byName),
-    })),
+    cluster: objects.cluster,
+    infrastructure: objects.infrastructure,
+    controlPlane: objects.controlPlane,
+    machineDeployments: objects.machineDeployments,
     events: events.sort((a, b) => seen(a) - seen(b)),
   };
 }

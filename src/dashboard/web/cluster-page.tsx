@@ -1,9 +1,10 @@
-// One cluster's page: why it fails (when it does), its conditions, what Cluster API reports, the
-// last ChangeSet, add-ons, revisions (applied, waiting, history), its declaration and its events.
+// One cluster's page: why it fails (when it does), its conditions, the tree of its Cluster API
+// objects (cluster-tree.tsx), what Cluster API reports, the last ChangeSet, add-ons, revisions (applied, waiting, history), its declaration and its events.
 // The object is fetched when the page opens and again whenever the stream says it changed; its
 // events arrive on the stream.
 import { useEffect, useState } from 'preact/hooks';
 import type { ClusterEvent, ClusterObject, ClusterPage as Page, Replicas } from '../fleet-wire.js';
+import { ClusterTree } from './cluster-tree.js';
 import type { FleetStore } from './fleet-store.js';
 import { age, phaseClass, short, when } from './format.js';
 import { useNow, useStore } from './use-store.js';
@@ -181,6 +182,7 @@ export function ClusterPage({ store, namespace, name }: { store: FleetStore; nam
       </header>
       <WhyFailing cluster={c} />
       <Conditions cluster={c} />
+      <ClusterTree namespace={namespace} name={name} resourceVersion={resourceVersion} />
       <div class="columns">
         <section>
           <h2>Cluster API</h2>

@@ -87,7 +87,7 @@ describe('fleet dashboard', () => {
     const root = await get('/');
     expect(root.status).toBe(303);
     expect(root.headers.get('location')).toBe('/login');
-    for (const p of ['/api/fleet', '/api/cluster?namespace=dash&name=web', '/api/stream', '/dashboard.js']) {
+    for (const p of ['/api/fleet', '/api/cluster?namespace=dash&name=web', '/api/cluster/tree?namespace=dash&name=web', '/api/stream', '/dashboard.js']) {
       expect((await get(p)).status, p).toBe(401);
       expect((await get(p, { Authorization: 'Bearer not-the-token' })).status, p).toBe(401);
       expect((await get(p, { Cookie: 'clusterops_dashboard=guessed' })).status, p).toBe(401);
@@ -142,6 +142,8 @@ describe('fleet dashboard', () => {
     await page.click(`tr[data-key="${stage}/api"] a`);
     await page.waitForSelector('tr[data-condition="Synced"]');
     expect(await page.textContent('tr[data-condition="Synced"]')).toContain('True');
+    // Its Cluster API tree (cluster-tree.test.ts draws a full one): no Cluster API here, so no Cluster yet.
+    expect(await (await page.waitForSelector('section.cluster-tree p.empty')).textContent()).toBe('No Cluster yet (not applied yet, or deleted).');
     await page.screenshot({ path: path.join(shots, 'cluster.png'), fullPage: true });
     await page.click('nav a');
     await page.waitForSelector('table.clusters');

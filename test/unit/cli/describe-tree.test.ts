@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeTree, type ClusterDescription } from '../../../src/cli/commands/_describe-tree.js';
+import { describeTree } from '../../../src/cli/commands/_describe-tree.js';
+import type { ClusterDescription } from '../../../src/model/cluster-tree.js';
 import { eventRows } from '../../../src/cli/commands/events.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
