@@ -264,12 +264,17 @@ describe('a local cluster under real Cluster API, from a commit', () => {
       }
     }, 300_000);
     expect(back).not.toBe(apiserverPid);
-    const wc = await waitFor('Ready again', async () => {
-      const live = await getObject(plane.client, workloadClusterPath(CLUSTER));
-      return condition(live, 'Ready')?.status === 'True' ? live : undefined;
-    }, 300_000);
-    expect(wc.status.cluster.workers.ready).toBe(3);
     apiserverPid = back;
+    // Ready with its three workers counted again: under load a status written while Cluster API still
+    // recounted the workers said Ready with 0 ready, so the wait is on both, not Ready alone.
+    let last: Obj | undefined;
+    const wc = await waitFor('Ready again with 3 ready workers', async () => {
+      last = await getObject(plane.client, workloadClusterPath(CLUSTER));
+      return condition(last, 'Ready')?.status === 'True' && last?.status?.cluster?.workers?.ready === 3 ? last : undefined;
+    }, 300_000).catch((error: Error) => {
+      throw new Error(`${error.message}; its status: ${JSON.stringify(last?.status)}\n${providerLogTail()}`);
+    });
+    expect(wc.status.cluster.workers).toMatchObject({ desired: 3, ready: 3 });
   });
 
   it('a restarted provider adopts the running control plane: same processes, no second copy', async () => {
