@@ -10,6 +10,7 @@ import { excerpt, Redactor } from './redact.js';
 import { withProgress } from './progress.js';
 import { checkoutDependencies, limitHit, Sandbox, sandboxEnv, scratchDir, type SandboxLimits } from './sandbox.js';
 import { SynthError } from './synth-error.js';
+import { TRANSPILE_SCRIPT } from './_transpile-script.js';
 import { missingInterface, readManifestSets, SYNTH_SETS_ARGS, type ManifestSetsRead } from './synth-output.js';
 
 export { SynthError, type SynthPhase } from './synth-error.js';
@@ -209,7 +210,7 @@ export class SynthRunner {
     return modules;
   }
 
-  /** Compiles the revision's TypeScript into `<checkout>/dist`, or copies the build of an identical source tree. */
+  /** Transpiles the revision's TypeScript into `<checkout>/dist`, or copies the build of an identical source tree. */
   private async build(checkout: string, lockHash: string | undefined): Promise<void> {
     const tsconfig = path.join(checkout, 'tsconfig.json');
     if (!existsSync(tsconfig) || !existsSync(path.join(checkout, 'src')) || existsSync(path.join(checkout, 'dist'))) return;
@@ -226,30 +227,20 @@ export class SynthRunner {
   private async compile(checkout: string, key: string): Promise<string> {
     const cached = path.join(this.cacheDir, 'builds', key, 'dist');
     if (existsSync(path.join(this.cacheDir, 'builds', key, '.complete'))) return cached;
-    const tsc = path.join(checkout, 'node_modules', 'typescript', 'bin', 'tsc');
-    if (!existsSync(tsc)) throw new SynthError('build', 'this revision has a tsconfig.json but typescript is not among its dependencies');
+    if (!existsSync(path.join(checkout, 'node_modules', 'typescript'))) throw new SynthError('build', 'this revision has a tsconfig.json but typescript is not among its dependencies');
     const sandbox = await this.sandbox();
     await sandbox.giveReadable(checkout);
     const work = await scratchDir(this.cacheDir, 'build-');
     try {
-      // tsc runs the revision's tsconfig (plugins, paths): it writes only into a scratch folder the sandbox may write.
+      // A transpile with the revision's own TypeScript (_transpile-script.ts), not tsc: type checking
+      // belongs in the revision's CI. It writes only into a scratch folder the sandbox may write.
       const outDir = path.join(work, 'dist');
       await mkdir(outDir);
       await sandbox.giveWritable(outDir);
-      const config = path.join(checkout, '.clusterops-build.tsconfig.json');
-      await writeFile(
-        config,
-        JSON.stringify({
-          extends: './tsconfig.json',
-          include: ['src/**/*.ts'],
-          exclude: ['src/**/*.test.ts'],
-          compilerOptions: { outDir, noEmit: false, sourceMap: false, declaration: false, incremental: false },
-        }),
-      );
       const timeoutMs = this.options.installTimeoutMs ?? 600_000;
       const readOnly = await checkoutDependencies(checkout);
-      const r = await withProgress(this.options.logger, 'compiling a new source tree of the revision (tsc)', () => sandbox.run({
-        argv: [this.options.node ?? process.execPath, tsc, '-p', config],
+      const r = await withProgress(this.options.logger, 'transpiling a new source tree of the revision', () => sandbox.run({
+        argv: [this.options.node ?? process.execPath, '-e', TRANSPILE_SCRIPT, checkout, outDir],
         cwd: checkout,
         readOnly,
         writable: [outDir],
