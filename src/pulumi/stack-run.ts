@@ -36,6 +36,8 @@ export interface StackRunOptions {
   up?: boolean;
   /** Refresh from the cluster first (what a rebuilt cluster lacks is then created again from state). @default false */
   refresh?: boolean;
+  /** Only `pulumi refresh` (the state made to match the cluster), neither preview nor up. @default false */
+  refreshOnly?: boolean;
   /** URNs left out of the run, with their children (`--exclude`): neither changed nor deleted. @default none */
   exclude?: string[];
   /** Receives Pulumi's own progress output. */
@@ -203,8 +205,15 @@ export async function runManagementStack(options: StackRunOptions, env: NodeJS.P
     };
     const exclude = options.exclude?.length ? { exclude: options.exclude, excludeDependents: true } : {};
     const common = { onOutput: options.onOutput, onEvent, color: 'never' as const, ...exclude };
-    const result = options.up ? await stack.up({ ...common, refresh: options.refresh }) : await stack.preview({ ...common, refresh: options.refresh });
-    const summary = options.up ? (result as { summary: { resourceChanges?: Record<string, number> } }).summary.resourceChanges ?? {} : (result as { changeSummary: Record<string, number> }).changeSummary;
+    const result = options.refreshOnly
+      ? await stack.refresh(common)
+      : options.up
+        ? await stack.up({ ...common, refresh: options.refresh })
+        : await stack.preview({ ...common, refresh: options.refresh });
+    const summary =
+      options.up || options.refreshOnly
+        ? ((result as { summary: { resourceChanges?: Record<string, number> } }).summary.resourceChanges ?? {})
+        : (result as { changeSummary: Record<string, number> }).changeSummary;
     return { stack: name, steps, summary: summary as StackRunReport['summary'], durationMs: Date.now() - started };
   } catch (error) {
     if (error instanceof PulumiStackError) throw error;

@@ -189,7 +189,9 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
           async () => {
             // The plan first: an up that would delete or replace a key material (a stale Pulumi.<stack>.yaml
             // whose stages lack one, a changed program) or create one not allowed is refused before it runs.
-            const plan = await runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, refresh: true, exclude }, env);
+            // One refresh (what the lost cluster held of the stack drops out of the state), then the plan and the up.
+            await runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, refreshOnly: true, exclude }, env);
+            const plan = await runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, exclude }, env);
             const allowed = new Set(options.allowNewIdentity ?? []);
             const unsafe = plan.steps.filter(
               (s) => s.type.endsWith(':KeyMaterial') && (CA_CHANGING_OPS.has(s.op) || (s.op === 'create' && !allowed.has(s.name.split('/').slice(0, 2).join('/')))),
@@ -200,7 +202,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildReport> {
                   '(is Pulumi.<stack>.yaml the one of the branch, with every stage?)',
               );
             }
-            return runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, up: true, refresh: true, exclude }, env);
+            return runManagementStack({ ...stackOptions, kubeconfig: kubeconfig.path, up: true, exclude }, env);
           },
           (r) => Object.entries(r.summary).map(([op, n]) => `${n} ${op}`).join(', '),
         );
