@@ -3,6 +3,8 @@
  * detached supervisor to stop its components, or signal the components directly, and wait until no
  * process is left.
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ControlPlaneError } from './errors.js';
 import { isRunning, signal, waitUntilGone, type ProcessRef } from './_proc.js';
 import { STOP_GRACE_MS, STOP_ORDER } from './control-plane.js';
@@ -61,4 +63,22 @@ export async function stopControlPlane(stateDir: string, progress: ProgressSink 
   }
   await releaseStaleOwnerLock(state.stateDir);
   return { wasRunning: true, stopped: all.map((ref) => ref.pid) };
+}
+
+/** The control-plane state dirs under `root` laid out as `<root>/<namespace>/<name>/` (the local provider's), as `namespace/name`, sorted. */
+export async function controlPlaneDirsUnder(root: string): Promise<string[]> {
+  const namespaces = await readdir(root, { withFileTypes: true }).catch(() => []);
+  const keys: string[] = [];
+  for (const ns of namespaces.filter((d) => d.isDirectory())) {
+    for (const cluster of (await readdir(join(root, ns.name), { withFileTypes: true })).filter((d) => d.isDirectory())) keys.push(`${ns.name}/${cluster.name}`);
+  }
+  return keys.sort();
+}
+
+/** Stops every control plane under `root` (see controlPlaneDirsUnder; their data stays); `onStopped` hears of each that ran, `onError` of each that could not be stopped. */
+export async function stopControlPlanesUnder(root: string, onStopped: (key: string) => void, onError: (key: string, error: Error) => void = () => undefined): Promise<void> {
+  for (const key of await controlPlaneDirsUnder(root)) {
+    const result = await stopControlPlane(join(root, key)).catch((error: Error) => void onError(key, error));
+    if (result?.wasRunning) onStopped(key);
+  }
 }

@@ -115,24 +115,27 @@ export class Dashboard {
     answer(res, html(303, '', { Location: '/', 'Set-Cookie': `${SESSION_COOKIE}=${done.session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${12 * 3600}` }));
   }
 
-  private async cluster(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** The WorkloadCluster a request's `namespace` and `name` name, once the view has synced; undefined (404 answered) when the dashboard does not know it. */
+  private async knownCluster(req: http.IncomingMessage, res: http.ServerResponse) {
     const query = new URL(req.url ?? '/', 'http://dashboard').searchParams;
     const namespace = query.get('namespace') ?? '';
     const name = query.get('name') ?? '';
     await this.view.hasSynced;
     const cluster = this.view.cluster(namespace, name);
-    if (!cluster) return answer(res, json(404, { error: `no WorkloadCluster ${namespace}/${name}` }));
-    answer(res, json(200, { cluster, events: this.view.eventsOf(cluster) }));
+    if (!cluster) answer(res, json(404, { error: `no WorkloadCluster ${namespace}/${name}` }));
+    return cluster && { cluster, namespace, name };
+  }
+
+  private async cluster(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const known = await this.knownCluster(req, res);
+    if (known) answer(res, json(200, { cluster: known.cluster, events: this.view.eventsOf(known.cluster) }));
   }
 
   /** The Cluster API tree of a cluster the dashboard knows (never of an object it does not show); 502 with the API server's error when the read fails. */
   private async tree(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const query = new URL(req.url ?? '/', 'http://dashboard').searchParams;
-    const namespace = query.get('namespace') ?? '';
-    const name = query.get('name') ?? '';
-    await this.view.hasSynced;
-    const cluster = this.view.cluster(namespace, name);
-    if (!cluster) return answer(res, json(404, { error: `no WorkloadCluster ${namespace}/${name}` }));
+    const known = await this.knownCluster(req, res);
+    if (!known) return;
+    const { cluster, namespace, name } = known;
     try {
       answer(res, json(200, await this.trees.tree(namespace, name, cluster.metadata.resourceVersion ?? '')));
     } catch (error) {

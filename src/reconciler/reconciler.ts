@@ -256,8 +256,6 @@ export class Reconciler {
       this.crdInstalled = true;
     }
     await this.watchClusterApi();
-    // A rebuild of this management cluster applies the fleet paused and unpauses it itself: wait for it.
-    if (await this.rebuildHold.heldBy()) return result;
     let newRevision = false;
     if (what.fetch) {
       this.lastFetchAt = Date.now();
@@ -283,6 +281,13 @@ export class Reconciler {
     const kindOf = (id: string, t: Target): 'revision' | 'drift' =>
       t.appliedHash !== t.hash ? 'revision' : (this.carried.get(id) ?? (what.drift ? 'drift' : 'revision'));
     const kinds = new Map(due.map(([id, t]) => [id, kindOf(id, t)]));
+    // A rebuild of this management cluster applies the fleet paused and unpauses it itself: while it
+    // holds its Lease nothing is applied, and what was due waits for the next pass. Read only when
+    // something is due, so a pass with nothing to do costs no request.
+    if (due.length && (await this.rebuildHold.heldBy())) {
+      for (const [id] of due) this.carried.set(id, kinds.get(id)!);
+      return result;
+    }
     this.carried.clear();
     // Unchanged sets are already at the new revision.
     if (newRevision) {

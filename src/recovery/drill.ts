@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pino } from 'pino';
-import { controlPlaneStatus, readState, startDetachedControlPlane, stopControlPlane } from '../controlplane/index.js';
+import { controlPlaneDirsUnder, controlPlaneStatus, readState, startDetachedControlPlane, stopControlPlane, stopControlPlanesUnder } from '../controlplane/index.js';
 import { repositoryRoot } from '../controlplane/upstream-assets.js';
 import { Discovery, resourcePath } from '../kube/discovery.js';
 import { KubeClient, KubeError } from '../kube/client.js';
@@ -28,7 +28,7 @@ import { formatProblem } from '../spec/problem.js';
 import { synthFleet } from '../synth/synth.js';
 import { drillChecks, MISSING, type ClusterSnapshot, type DrillCheck, type FleetSnapshot, type ManagementView } from './drill-checks.js';
 import { drillFleetFiles, drillStages, makeDrillRepo, readFleetDir } from './drill-repo.js';
-import { rebuild, REBUILD_STEPS, type RebuildStep } from './rebuild.js';
+import { rebuild, REBUILD_STEPS, type RebuildOptions, type RebuildStep } from './rebuild.js';
 
 /** How to run a drill. */
 export interface DrillOptions {
@@ -171,41 +171,28 @@ export async function drill(options: DrillOptions): Promise<DrillResult> {
       await killManagement(dirs.management);
       await rm(dirs.management, { recursive: true, force: true });
     });
+    // Every rebuild of the drill is this one (the killed one as `clusterops rebuild` with the same flags).
+    const rebuildOptions: RebuildOptions = {
+      repo: `file://${dirs.repo}`,
+      branch: 'main',
+      stack: STACK,
+      backend,
+      projectDir: options.projectDir,
+      management: { stateDir: dirs.management, localClustersDir: dirs.localClusters },
+      timeoutMs,
+      env,
+      progress: (line) => say(`  ${line}`),
+    };
     if (options.interruptRebuildAt) {
-      await step(`rebuild killed at "${options.interruptRebuildAt}"`, () =>
-        killedRebuild(options.interruptRebuildAt!, ['--repo', `file://${dirs.repo}`, '--stack', STACK, '--backend', backend, '--project-dir', options.projectDir, '--state-dir', dirs.management, '--local-clusters-dir', dirs.localClusters], env, say),
-      );
+      const flags = ['--repo', rebuildOptions.repo, '--branch', 'main', '--stack', STACK, '--backend', backend, '--project-dir', options.projectDir, '--state-dir', dirs.management, '--local-clusters-dir', dirs.localClusters];
+      await step(`rebuild killed at "${options.interruptRebuildAt}"`, () => killedRebuild(options.interruptRebuildAt!, flags, env, say));
     }
-    const report = await step('rebuild', () =>
-      rebuild({
-        repo: `file://${dirs.repo}`,
-        branch: 'main',
-        stack: STACK,
-        backend,
-        projectDir: options.projectDir,
-        management: { stateDir: dirs.management, localClustersDir: dirs.localClusters },
-        timeoutMs,
-        env,
-        progress: (line) => say(`  ${line}`),
-      }),
-    );
+    const report = await step('rebuild', () => rebuild(rebuildOptions));
     reconciler = await startReconciler(report.kubeconfig);
     await step('Ready at the branch head', () => waitFleetReady(report.kubeconfig, fleet, revision, timeoutMs, say));
     const rtoSeconds = (Date.now() - disasterAt) / 1000;
     // Idempotent: a second rebuild of the rebuilt fleet (the reconciler running, held back by the Lease) changes nothing.
-    const again = await step('rebuild again', () =>
-      rebuild({
-        repo: `file://${dirs.repo}`,
-        branch: 'main',
-        stack: STACK,
-        backend,
-        projectDir: options.projectDir,
-        management: { stateDir: dirs.management, localClustersDir: dirs.localClusters },
-        timeoutMs,
-        env,
-        progress: (line) => say(`  ${line}`),
-      }),
-    );
+    const again = await step('rebuild again', () => rebuild(rebuildOptions));
     await step('Ready again', () => waitFleetReady(report.kubeconfig, fleet, revision, timeoutMs, say));
     const after = await step('snapshot after', () => snapshot(fleet, dirs));
     const view = await managementView(report.kubeconfig, fleet, revision);
@@ -372,13 +359,7 @@ async function snapshot(fleet: Fleet, dirs: { localClusters: string; kubeconfigs
     }
     clusters.push(row);
   }
-  const controlPlaneDirs = existsSync(dirs.localClusters)
-    ? readdirSync(dirs.localClusters, { withFileTypes: true })
-        .filter((e) => e.isDirectory())
-        .flatMap((ns) => readdirSync(path.join(dirs.localClusters, ns.name), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${ns.name}/${e.name}`))
-        .sort()
-    : [];
-  return { clusters, controlPlaneDirs };
+  return { clusters, controlPlaneDirs: await controlPlaneDirsUnder(dirs.localClusters) };
 }
 
 /** What the rebuilt management cluster holds: Clusters, Machines, and WorkloadClusters not Ready at `revision`. */
@@ -436,10 +417,6 @@ function processesNaming(dir: string): number[] {
 
 /** Stops the scratch management cluster and every workload control plane of the drill. */
 async function teardown(dirs: { management: string; localClusters: string }, say: (line: string) => void): Promise<void> {
-  if ((await controlPlaneStatus(dirs.management)).condition !== 'stopped') await stopControlPlane(dirs.management).catch(() => undefined);
-  for (const ns of existsSync(dirs.localClusters) ? readdirSync(dirs.localClusters, { withFileTypes: true }).filter((e) => e.isDirectory()) : []) {
-    for (const cluster of readdirSync(path.join(dirs.localClusters, ns.name), { withFileTypes: true }).filter((e) => e.isDirectory())) {
-      await stopControlPlane(path.join(dirs.localClusters, ns.name, cluster.name)).catch((error: Error) => say(`drill: cannot stop ${ns.name}/${cluster.name}: ${error.message}`));
-    }
-  }
+  await stopControlPlane(dirs.management).catch(() => undefined);
+  await stopControlPlanesUnder(dirs.localClusters, () => undefined, (key, error) => say(`drill: cannot stop ${key}: ${error.message}`));
 }

@@ -32,7 +32,7 @@ export function missingIdentities(clusters: readonly ClusterName[], state: reado
     .sort();
 }
 
-/** Clusters (`stage/name`) whose full identity is in the state but which are not declared; pure. */
+/** Clusters (`stage/name`) with key material in the state (all of it or part) but no declaration; pure. */
 export function undeclaredIdentities(clusters: readonly ClusterName[], state: readonly StateResource[]): string[] {
   const declared = new Set(clusters.map(clusterKey));
   const inState = new Set(state.filter(isKeyMaterial).map((r) => r.name.split('/').slice(0, 2).join('/')));

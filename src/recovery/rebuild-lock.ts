@@ -9,8 +9,6 @@ import { hostname } from 'node:os';
 import { KubeError, type KubeApi } from '../kube/client.js';
 import { leaseHeld, processAlive, REBUILD_LEASE, REBUILD_LEASE_SECONDS, type LeaseObject } from '../model/rebuild-lease.js';
 
-export { REBUILD_LEASE, REBUILD_LEASE_SECONDS, leaseHeld, type LeaseObject } from '../model/rebuild-lease.js';
-
 /** Another rebuild holds the lock; the message names it. */
 export class RebuildLockedError extends Error {
   override name = 'RebuildLockedError';

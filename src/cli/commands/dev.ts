@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Command, Option } from 'commander';
-import { readdir } from 'node:fs/promises';
 import { ClusterApiRuntime, localProviderController } from '../../controlplane/cluster-api-runtime.js';
 import { ControlPlane } from '../../controlplane/control-plane.js';
-import { stopControlPlane } from '../../controlplane/control-plane-stop.js';
+import { stopControlPlanesUnder } from '../../controlplane/control-plane-stop.js';
 import { installClusterApiCrds } from '../../controlplane/crds.js';
 import type { LogFormat } from '../../reconciler/log-format.js';
 import { createLogger } from '../../reconciler/logger.js';
@@ -103,20 +102,10 @@ export function devCommand(ctx: CommandContext = processContext): Command {
         await running.stop();
       } finally {
         await clusterApi?.stop();
-        if (clusterApi) await stopLocalClusters(path.join(managementDir, 'local-clusters'), say);
+        // The local provider's workload control planes (their data stays: the next start brings them back).
+        if (clusterApi) await stopControlPlanesUnder(path.join(managementDir, 'local-clusters'), (key) => say(`clusterops dev: stopped local cluster ${key}`));
         await controlPlane.stop();
       }
       return ctx.exit(ExitCode.ok);
     });
-}
-
-/** Stops the local provider's workload control planes (their data stays: the next start brings them back). */
-async function stopLocalClusters(dir: string, say: (line: string) => void): Promise<void> {
-  const namespaces = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  for (const ns of namespaces.filter((d) => d.isDirectory())) {
-    for (const cluster of (await readdir(path.join(dir, ns.name), { withFileTypes: true })).filter((d) => d.isDirectory())) {
-      const result = await stopControlPlane(path.join(dir, ns.name, cluster.name)).catch(() => undefined);
-      if (result?.wasRunning) say(`clusterops dev: stopped local cluster ${ns.name}/${cluster.name}`);
-    }
-  }
 }

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { ExitCode } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
 import { PulumiUnavailableError, runManagementStack, type StackRunReport } from '../../pulumi/stack-run.js';
 import { COMMANDS } from '../command-table.js';
+import { checkBackendUrl } from './_backend-url.js';
 import { processContext } from '../process-context.js';
 
 
@@ -38,9 +39,7 @@ export function previewCommand(ctx: CommandContext = processContext): Command {
     .option('--up', 'apply the changes (pulumi up) instead of previewing them')
     .option('-q, --quiet', "do not stream Pulumi's own progress output to stderr")
     .action(async (opts: PreviewCommandOptions) => {
-      if (opts.backend && !/^[a-z0-9]+:\/\//.test(opts.backend)) {
-        throw new UsageError(`--backend ${JSON.stringify(opts.backend)} is not a URL (e.g. file:///var/lib/clusterops/state)`);
-      }
+      checkBackendUrl(opts.backend);
       try {
         const report = await runManagementStack({
           clusters: opts.clusters,

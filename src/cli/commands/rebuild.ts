@@ -4,6 +4,7 @@ import { RebuildLockedError } from '../../recovery/rebuild-lock.js';
 import { rebuild, RebuildError, type ManagementSource, type RebuildReport } from '../../recovery/rebuild.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';
+import { checkBackendUrl } from './_backend-url.js';
 import { parseDuration } from './_cluster-session.js';
 import { COMMANDS } from '../command-table.js';
 import { processContext } from '../process-context.js';
@@ -55,7 +56,7 @@ export function rebuildCommand(ctx: CommandContext = processContext): Command {
     .action(async (opts: RebuildCommandOptions) => {
       if (!opts.kubeconfig === !opts.stateDir) throw new UsageError('give the new management cluster: --kubeconfig FILE (take it) or --state-dir DIR (start a local one)');
       if (opts.localClustersDir && !opts.stateDir) throw new UsageError('--local-clusters-dir goes with --state-dir');
-      if (opts.backend && !/^[a-z0-9]+:\/\//.test(opts.backend)) throw new UsageError(`--backend ${JSON.stringify(opts.backend)} is not a URL (e.g. file:///var/lib/clusterops/state)`);
+      checkBackendUrl(opts.backend);
       const management: ManagementSource = opts.stateDir
         ? { stateDir: opts.stateDir, localClustersDir: opts.localClustersDir }
         : { kubeconfig: opts.kubeconfig! };

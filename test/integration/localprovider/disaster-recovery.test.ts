@@ -5,7 +5,6 @@
 // (same uids, no new Node). The loss is simulated in the shared management API server: with the
 // provider stopped, every finalizer is dropped and every object of the cluster deleted, so the
 // provider deletes nothing; the workload state dir stays.
-import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,12 +93,8 @@ afterAll(async () => {
   await remove(management, `/api/v1/namespaces/${NS}`);
   await waitFor('the test namespace gone', async () => (await get(management, `/api/v1/namespaces/${NS}`)) === undefined, 90_000).catch(() => undefined);
   await stopProviderProcess(provider);
-  const { stopControlPlane } = await import('../../../src/controlplane/index.js');
-  if (existsSync(join(stateDir, NS))) {
-    for (const cluster of readdirSync(join(stateDir, NS), { withFileTypes: true }).filter((d) => d.isDirectory())) {
-      await stopControlPlane(join(stateDir, NS, cluster.name)).catch(() => undefined);
-    }
-  }
+  const { stopControlPlanesUnder } = await import('../../../src/controlplane/index.js');
+  await stopControlPlanesUnder(stateDir, () => undefined);
   if (!process.env.CLUSTEROPS_KEEP_STATE) await rm(stateDir, { recursive: true, force: true });
   management.close();
 }, 120_000);

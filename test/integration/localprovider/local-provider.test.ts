@@ -2,7 +2,7 @@
 // the test creates the Cluster API side (Cluster, Machines, owner references) and copies status the
 // way Cluster API would (see _local-cluster.ts). Everything else is real: the provider runs as its
 // own process and starts real etcd + kube-apiserver + kube-controller-manager per workload cluster.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { connect } from 'node:tls';
 import { tmpdir } from 'node:os';
@@ -110,11 +110,8 @@ afterAll(async () => {
   await waitFor('the test namespace gone', async () => (await get(management, `/api/v1/namespaces/${NS}`)) === undefined, 90_000).catch(() => undefined);
   await stopProviderProcess(provider);
   // Whatever a failed test left: stop its control planes, so no process outlives the run.
-  const { stopControlPlane } = await import('../../../src/controlplane/index.js');
-  const clusters = existsSync(join(stateDir, NS)) ? readdirSync(join(stateDir, NS), { withFileTypes: true }) : [];
-  for (const cluster of clusters.filter((d) => d.isDirectory())) {
-    await stopControlPlane(clusterDir(cluster.name)).catch(() => undefined);
-  }
+  const { stopControlPlanesUnder } = await import('../../../src/controlplane/index.js');
+  await stopControlPlanesUnder(stateDir, () => undefined);
   if (!process.env.CLUSTEROPS_KEEP_STATE) await rm(stateDir, { recursive: true, force: true });
   management.close();
 }, 120_000);

@@ -16,7 +16,8 @@ import { KubeClient, KubeError } from '../../../src/kube/client.js';
 import { loadKubeconfig } from '../../../src/kube/kubeconfig.js';
 import { findPulumiEngine } from '../../../src/pulumi/engine.js';
 import { initStack, managementWorkspace, runManagementStack, stackResources } from '../../../src/pulumi/stack-run.js';
-import { acquireRebuildLock, REBUILD_LEASE, RebuildLockedError } from '../../../src/recovery/rebuild-lock.js';
+import { REBUILD_LEASE } from '../../../src/model/rebuild-lease.js';
+import { acquireRebuildLock, RebuildLockedError } from '../../../src/recovery/rebuild-lock.js';
 import { declarationYaml } from '../../../src/testing.js';
 import { runCommand } from '../../_run-command.js';
 import { TestRepo } from '../../unit/reconciler/_git-repo.js';
@@ -104,7 +105,7 @@ describe('rebuild refuses', () => {
       expect(await exists(`/apis/coordination.k8s.io/v1/namespaces/${REBUILD_LEASE.namespace}/leases/${REBUILD_LEASE.name}`)).toBe(false);
     } finally {
       repo.remove(`clusters/${STAGE}/beta.yaml`);
-      expect(repo.commit(`drop beta after ${sha.slice(0, 7)}`)).toMatch(/^[0-9a-f]{40}$/);
+      repo.commit(`drop beta after ${sha.slice(0, 7)}`);
     }
   }, 300_000);
 

@@ -6,7 +6,7 @@ import { drillChecks, type FleetSnapshot } from '../../../src/recovery/drill-che
 import { drillFleetFiles, drillStages } from '../../../src/recovery/drill-repo.js';
 import { missingIdentities, resourcesOf, undeclaredIdentities } from '../../../src/recovery/identities-in-state.js';
 import { clustersOf, withClustersPaused } from '../../../src/recovery/paused-clusters.js';
-import { leaseHeld, type LeaseObject } from '../../../src/recovery/rebuild-lock.js';
+import { leaseHeld, type LeaseObject } from '../../../src/model/rebuild-lease.js';
 import { notAdopted } from '../../../src/recovery/rebuild.js';
 
 const KEY_MATERIAL = 'pulumi-nodejs:dynamic/clusterops:KeyMaterial';
