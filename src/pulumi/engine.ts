@@ -5,17 +5,14 @@
  * project's own cache (keyed by the versions in tools/versions.env), so a user edits neither PATH
  * nor PULUMI_HOME; nothing is built or downloaded here.
  */
-import { constants, existsSync, readFileSync } from 'node:fs';
+import { constants, existsSync } from 'node:fs';
+import { cacheDir, toolVersions } from '../model/tool-cache.js';
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import path from 'node:path';
 
 /** Environment variable naming a folder that holds the `pulumi` binary, before the cache and $PATH are searched. */
 export const PULUMI_DIR_ENV = 'CLUSTEROPS_PULUMI_DIR';
-
-/** Environment variable of the cache root the tools/ scripts build into. */
-export const CACHE_DIR_ENV = 'CLUSTEROPS_CACHE_DIR';
 
 /** The Pulumi engine cannot run the management stack; the message says what to do. */
 export class PulumiUnavailableError extends Error {}
@@ -30,23 +27,6 @@ export interface PulumiEngine {
   pulumiHome?: string;
   /** Whether `pulumiHome` holds the kubernetes provider at the pinned version. */
   hasKubernetesProvider: boolean;
-}
-
-/** The versions in tools/versions.env of the project at `projectDir` (KEY=VALUE lines). */
-export function toolVersions(projectDir: string): Record<string, string> {
-  const file = path.join(projectDir, 'tools', 'versions.env');
-  if (!existsSync(file)) return {};
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(\S*)\s*$/.exec(line);
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
-
-/** The cache root of the tools/ scripts: $CLUSTEROPS_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/clusterops. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env[CACHE_DIR_ENV] || path.join(env.XDG_CACHE_HOME || path.join(env.HOME || homedir(), '.cache'), 'clusterops');
 }
 
 /** Where the tools/ scripts put the engine for the versions of `projectDir` (what exists there is not checked). */

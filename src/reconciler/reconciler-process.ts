@@ -11,6 +11,7 @@ import { DashboardAuth, describeSources } from '../dashboard/dashboard-auth.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeconfig } from '../kube/kubeconfig.js';
 import { findPulumiEngine, missingKubernetesProvider } from '../pulumi/engine.js';
+import { installationDir } from '../model/tool-cache.js';
 import { GitSource } from './git-source.js';
 import { LeaderElector } from './leader-election.js';
 import { ReconcilerMetrics } from './metrics.js';
@@ -138,14 +139,6 @@ async function synthSandbox(options: ReconcilerProcessOptions): Promise<Sandbox 
         'run where bubblewrap can create namespaces (in a container: allow user namespaces, or give the synth container CAP_SYS_ADMIN), ' +
         'or pass --insecure-synth to run it unsandboxed',
     );
-  }
-}
-
-/** The folder of the running clusterops (its package.json), whose tools/versions.env names the engine. */
-function installationDir(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'tools'))) return dir;
-    if (path.dirname(dir) === dir) return process.cwd();
   }
 }
 

@@ -186,7 +186,7 @@ export async function readBaseRevision(clustersDir: string, ref?: string, head?:
     const [{ SynthRunner }, { pino }, { cacheDir }] = await Promise.all([
       import('../../reconciler/synth-runner.js'),
       import('pino'),
-      import('../../pulumi/engine.js'),
+      import('../../model/tool-cache.js'),
     ]);
     const runner = new SynthRunner({ cacheDir: path.join(cacheDir(), 'ci-synth'), logger: pino({ level: 'silent' }), seedInstallations: [repo] });
     try {
