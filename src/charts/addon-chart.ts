@@ -5,6 +5,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { AddonDefinition } from '../addons/addon.js';
+import { addonFor } from '../addons/catalog.js';
 import type { WorkloadCluster } from '../model/workload-cluster.js';
 import { CLUSTER_LABEL, STAGE_LABEL } from '../model/manifest-set.js';
 
@@ -18,7 +19,7 @@ export class AddonChart extends Chart {
       labels: { [STAGE_LABEL]: cluster.stage, [CLUSTER_LABEL]: cluster.name },
     });
     for (const name of Object.keys(cluster.spec.addons).sort()) {
-      const addon = catalog.get(name);
+      const addon = addonFor(name, cluster.spec.addons[name], catalog);
       if (!addon) throw new Error(`${cluster.source.file}: cluster ${cluster.name}: unknown add-on "${name}"`);
       try {
         addon.render(this, cluster, cluster.spec.addons[name]);

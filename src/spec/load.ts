@@ -15,6 +15,9 @@ import type { LoadMemo } from './load-memo.js';
 import { dns1123LabelError } from '../model/names.js';
 import { listFleetFiles, showPath, type FleetFile, type FleetFiles, type StageFiles } from './fleet-files.js';
 import { quote } from '../model/quote.js';
+import { addonFor } from '../addons/catalog.js';
+import type { AddonContext } from '../addons/addon.js';
+import { readChartDir, type ChartDir } from '../helm/chart-dir.js';
 
 export { FleetDirError } from './fleet-files.js';
 export { LoadMemo } from './load-memo.js';
@@ -49,8 +52,9 @@ export async function loadFleet(root: string, options: LoadOptions = {}): Promis
   const stages: Stage[] = [];
   const clusters: WorkloadCluster[] = [];
   const blocked: BlockedDeclaration[] = [];
+  const context = addonContext(root);
   for (const files of listed.stages) {
-    const r = loadStage(files, listedByStage.get(files.name) ?? [], options.memo);
+    const r = loadStage(files, listedByStage.get(files.name) ?? [], context, options.memo);
     problems.push(...r.problems);
     blocked.push(...r.blocked);
     if (r.stage) stages.push(r.stage);
@@ -79,7 +83,46 @@ function attributeListed(listed: FleetFiles): { fleetProblems: Problem[]; listed
   return { fleetProblems, listedByStage };
 }
 
-function loadStage(files: StageFiles, listedProblems: Problem[], memo?: LoadMemo): { stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[]; blocked: BlockedDeclaration[] } {
+/** What add-ons read of the repository in one load: its root, and each chart folder once. */
+function addonContext(root: string): AddonContext {
+  const charts = new Map<string, ChartDir | Error>();
+  return {
+    repoRoot: path.dirname(path.resolve(root)),
+    readChart(dir) {
+      let chart = charts.get(dir);
+      if (!chart) {
+        try {
+          chart = readChartDir(dir);
+        } catch (error) {
+          chart = error as Error;
+        }
+        charts.set(dir, chart);
+      }
+      if (chart instanceof Error) throw chart;
+      return chart;
+    },
+  };
+}
+
+/**
+ * The cluster with each add-on's settings resolved against the repository (a Helm add-on's chart),
+ * or the problems, placed by `problemAt`. Runs on every load, a memo's cluster too.
+ */
+function resolveAddons(cluster: WorkloadCluster, context: AddonContext, problemAt: () => ProblemAt): { cluster?: WorkloadCluster; problems: Problem[] } {
+  const problems: Problem[] = [];
+  let addons: Record<string, unknown> | undefined;
+  for (const [name, settings] of Object.entries(cluster.spec.addons)) {
+    const def = addonFor(name, settings);
+    if (!def?.resolve) continue;
+    const r = def.resolve(settings, context);
+    if ('problems' in r) for (const p of r.problems) problems.push(problemAt()(['spec', 'addons', name, ...p.path], p.message));
+    else (addons ??= { ...cluster.spec.addons })[name] = r.settings;
+  }
+  if (problems.length) return { problems };
+  return { cluster: addons ? { ...cluster, spec: { ...cluster.spec, addons } } : cluster, problems };
+}
+
+function loadStage(files: StageFiles, listedProblems: Problem[], context: AddonContext, memo?: LoadMemo): { stage?: Stage; clusters: WorkloadCluster[]; problems: Problem[]; blocked: BlockedDeclaration[] } {
   const { name } = files;
   const read = readStage(files);
   const stageProblems = [...listedProblems, ...read.problems];
@@ -106,11 +149,17 @@ function loadStage(files: StageFiles, listedProblems: Problem[], memo?: LoadMemo
         own.push(...r.problems);
         source = r.source;
         if (source) {
-          const c = validateCluster(source, stage, stageSource);
+          const c = validateCluster(source, stage, context, stageSource);
           own.push(...c.problems);
           cluster = c.cluster;
           if (cluster && stageKey !== undefined) memo!.set(stageKey, bytes.bytes, cluster);
         }
+      }
+      if (cluster) {
+        // A cluster from the memo was read without a problem: parsing it again only to place a problem cannot fail.
+        const r = resolveAddons(cluster, context, () => clusterLocator((source ??= parseYamlSource(file, bytes.bytes).source!), stageSource).problemAt);
+        own.push(...r.problems);
+        cluster = r.cluster;
       }
       const declared = source ? (source.value as { metadata?: { name?: unknown } })?.metadata?.name : cluster?.name;
       if (typeof declared === 'string') {
@@ -222,23 +271,12 @@ function validateStage(source: YamlSource, folder: string): { stage?: Stage; pro
   return { stage: { name: folder, defaults, policy, ...(admission ? { admission } : {}), file: source.file }, problems };
 }
 
-function validateCluster(source: YamlSource, stage: Stage, stageSource?: YamlSource): { cluster?: WorkloadCluster; problems: Problem[] } {
+function validateCluster(source: YamlSource, stage: Stage, context: AddonContext, stageSource?: YamlSource): { cluster?: WorkloadCluster; problems: Problem[] } {
   const header = checkHeader(source, 'WorkloadCluster');
   if (header.length) return { problems: header };
   const doc = source.value as Record<string, unknown>;
   const merged = { ...doc, spec: deepMerge(stage.defaults, doc.spec) };
-  // A field path may hold a value the stage defaulted: point at stage.yaml then.
-  const where = (p: PropertyKey[], opts?: { key?: boolean }) => {
-    const here = source.locate(p, opts);
-    if (here.exact || !stageSource || p[0] !== 'spec') return { source, exact: here.exact };
-    const inStage = stageSource.locate(['spec', 'defaults', ...p.slice(1)], opts);
-    return inStage.exact ? { source: stageSource, exact: true, prefix: ['spec', 'defaults'] } : { source, exact: false };
-  };
-  const problemAt = (p: PropertyKey[], message: string, opts?: { key?: boolean }): Problem => {
-    const w = where(p, opts);
-    const local = w.prefix ? [...w.prefix, ...p.slice(1)] : p;
-    return w.source.problem(local, message, opts);
-  };
+  const { where, problemAt } = clusterLocator(source, stageSource);
   const r = workloadClusterSchema.safeParse(merged, { reportInput: true });
   const problems = r.success ? [] : zodProblems(r.error.issues, source, problemAt, where);
   for (const fp of crossFieldProblems(merged.spec)) problems.push(problemAt(['spec', ...fp.path], fp.message));
@@ -252,7 +290,20 @@ function validateCluster(source: YamlSource, stage: Stage, stageSource?: YamlSou
   if (stage.policy.requireDeletionProtection && spec?.deletionProtection !== true) {
     problems.push(problemAt(['spec', 'deletionProtection'], `stage "${stage.name}" policy requires deletionProtection: true`));
   }
-  if (!r.success || problems.length) return { problems };
+  if (!r.success || problems.length) {
+    // The add-ons whose settings are sound are checked against the repository too, so one run shows every problem.
+    const addons = (merged.spec as { addons?: unknown } | undefined)?.addons;
+    if (isPlain(addons)) {
+      for (const [name, settings] of Object.entries(addons)) {
+        const parsed = parseAddonSettings(name, settings);
+        const resolve = addonFor(name, settings)?.resolve;
+        if (!resolve || !('settings' in parsed)) continue;
+        const resolved = resolve(parsed.settings, context);
+        if ('problems' in resolved) for (const p of resolved.problems) problems.push(problemAt(['spec', 'addons', name, ...p.path], p.message));
+      }
+    }
+    return { problems };
+  }
   const addons: Record<string, unknown> = {};
   for (const [name, settings] of Object.entries(r.data.spec.addons)) {
     const a = parseAddonSettings(name, settings);
@@ -269,6 +320,22 @@ function validateCluster(source: YamlSource, stage: Stage, stageSource?: YamlSou
     },
     problems,
   };
+}
+
+/** Where a field path of a cluster is written: in its file, or in stage.yaml when the stage defaulted it. */
+function clusterLocator(source: YamlSource, stageSource?: YamlSource): { where: Locator; problemAt: ProblemAt } {
+  const where = (p: PropertyKey[], opts?: { key?: boolean }) => {
+    const here = source.locate(p, opts);
+    if (here.exact || !stageSource || p[0] !== 'spec') return { source, exact: here.exact };
+    const inStage = stageSource.locate(['spec', 'defaults', ...p.slice(1)], opts);
+    return inStage.exact ? { source: stageSource, exact: true, prefix: ['spec', 'defaults'] } : { source, exact: false };
+  };
+  const problemAt = (p: PropertyKey[], message: string, opts?: { key?: boolean }): Problem => {
+    const w = where(p, opts);
+    const local = w.prefix ? [...w.prefix, ...p.slice(1)] : p;
+    return w.source.problem(local, message, opts);
+  };
+  return { where, problemAt };
 }
 
 type Locator = (p: PropertyKey[], opts?: { key?: boolean }) => { exact: boolean };

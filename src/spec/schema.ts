@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ADDONS } from '../addons/catalog.js';
+import { ADDONS, addonFor } from '../addons/catalog.js';
 import { cidrsOverlap, parseCidr } from './cidr.js';
 import { dns1123LabelError, dns1123SubdomainError, labelKeyError, labelValueError } from '../model/names.js';
 import { SUPPORTED_KUBERNETES_MINORS } from './supported-versions.js';
@@ -211,8 +211,10 @@ export function crossFieldProblems(spec: unknown): FieldProblem[] {
 
 /** Validates one add-on's settings against the catalog; returns the defaulted settings or the problems. */
 export function parseAddonSettings(name: string, settings: unknown): { settings: unknown } | { problems: FieldProblem[] } {
-  const def = ADDONS.get(name);
-  if (!def) return { problems: [{ path: [], message: `unknown add-on ${quote(name)}; the catalog has: ${[...ADDONS.keys()].join(', ')}` }] };
+  const def = addonFor(name, settings);
+  if (!def) {
+    return { problems: [{ path: [], message: `unknown add-on ${quote(name)}; the catalog has: ${[...ADDONS.keys()].join(', ')} (or name a Helm chart with chart: charts/<name>)` }] };
+  }
   const r = def.settings.safeParse(settings ?? {});
   if (r.success) return { settings: r.data };
   return { problems: r.error.issues.map((iss) => ({ path: iss.path as PropertyKey[], message: iss.message })) };
