@@ -197,7 +197,16 @@ export const HELM_CHARTS: ReadonlyMap<string, HelmChartEntry> = new Map(
         // The chart renders its CRDs only when asked; an add-on that cannot issue a certificate is no add-on.
         values: { crds: { enabled: true } },
       },
-      { name: 'cilium', description: 'Cilium (Helm chart): the CNI, network policy and load balancing', chart: 'charts/cilium', version: '1.20.2', namespace: 'kube-system' },
+      {
+        name: 'cilium',
+        description: 'Cilium (Helm chart): the CNI, network policy and load balancing',
+        chart: 'charts/cilium',
+        version: '1.20.2',
+        namespace: 'kube-system',
+        // The chart's default makes Hubble's TLS keys with genCA at render: new keys on every render, in every diff.
+        // Its certgen CronJob makes them inside the cluster instead.
+        values: { hubble: { tls: { auto: { method: 'cronJob' } } } },
+      },
       { name: 'kyverno', description: 'Kyverno (Helm chart): the policy engine, with its CRDs and admission webhooks', chart: 'charts/kyverno', version: '3.9.1', namespace: 'kyverno' },
       { name: 'metrics-server', description: 'metrics-server (Helm chart): resource metrics for autoscaling and kubectl top', chart: 'charts/metrics-server', version: '3.12.2', namespace: 'kube-system' },
     ] satisfies HelmChartEntry[]

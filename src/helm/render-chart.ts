@@ -4,7 +4,9 @@
  * object given the release namespace when the chart left it out (as `helm install` does), in helm's
  * order. Renders are cached in memory by everything that makes them (the chart by its digest), so a
  * fleet of a thousand clusters with the same cert-manager renders it once; each caller gets its
- * own copy of the objects.
+ * own copy of the objects. The first render of each is made twice and compared: a chart that
+ * generates keys or random values at render time (helm's genCA, randAlphaNum) would change on every
+ * commit, and put private keys into every diff; it is refused, naming the objects, never their contents.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -126,12 +128,27 @@ function parseObjects(text: string, r: RenderRequest): KubeObject[] {
   return objects;
 }
 
+/** Which objects of two renders of the same request differ, by kind and name only (they may hold keys). */
+function nondeterministic(r: RenderRequest, a: KubeObject[], b: KubeObject[]): string {
+  const name = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+  const other = new Map(b.map((o) => [name(o), JSON.stringify(o)]));
+  const differ = a.filter((o) => other.get(name(o)) !== JSON.stringify(o)).map(name);
+  const shown = differ.slice(0, 5).join(', ') + (differ.length > 5 ? ` and ${differ.length - 5} more` : '');
+  return (
+    `chart ${r.chart.name} ${r.chart.version} renders differently every time (${shown || 'the order of its objects'}): it generates keys or random ` +
+    'values at render, which would change on every commit. Set its values so it does not (let the chart create them in the cluster, or use cert-manager)'
+  );
+}
+
 /** The objects `helm template` renders for `r`, from the cache when the same render ran before. */
 export function renderChart(r: RenderRequest): KubeObject[] {
   const key = keyOf(r);
   let objects = cache.get(key);
   if (!objects) {
-    objects = parseObjects(runHelm(r), r);
+    const text = runHelm(r);
+    const again = runHelm(r);
+    objects = parseObjects(text, r);
+    if (again !== text) throw new RenderError(nondeterministic(r, objects, parseObjects(again, r)));
     cache.set(key, objects);
   }
   return structuredClone(objects);

@@ -10,6 +10,7 @@ import { excerpt, Redactor } from './redact.js';
 import { withProgress } from './progress.js';
 import { checkoutDependencies, limitHit, Sandbox, sandboxEnv, scratchDir, type SandboxLimits } from './sandbox.js';
 import { SynthError } from './synth-error.js';
+import { findHelm, HELM_ENV, HelmUnavailableError } from '../helm/helm-binary.js';
 import { TRANSPILE_SCRIPT } from './_transpile-script.js';
 import { missingInterface, readManifestSets, SYNTH_SETS_ARGS, type ManifestSetsRead } from './synth-output.js';
 
@@ -262,6 +263,16 @@ export class SynthRunner {
     }
   }
 
+  /** The helm binary this installation has (real path), or undefined. */
+  private async helm(): Promise<string | undefined> {
+    try {
+      return await realpath(findHelm());
+    } catch (error) {
+      if (error instanceof HelmUnavailableError) return undefined;
+      throw error;
+    }
+  }
+
   private async runSynth(checkout: string): Promise<ManifestSetsRead> {
     const sandbox = await this.sandbox();
     await sandbox.giveReadable(checkout);
@@ -270,6 +281,10 @@ export class SynthRunner {
     const outFile = path.join(dir, 'manifest-sets.json');
     const timeoutMs = this.options.timeoutMs ?? 120_000;
     const maxBytes = (this.options.maxOutputMb ?? 64) * 1024 * 1024;
+    // The helm binary of this installation renders a revision's Helm add-ons (read-only, inside the
+    // sandbox, no network); a revision with none never runs it, and without one its Helm add-ons fail with how to get it.
+    const helm = await this.helm();
+    if (helm) await sandbox.giveReadable(path.dirname(helm));
     try {
       const out = await open(outFile, 'w');
       let r;
@@ -277,8 +292,8 @@ export class SynthRunner {
         r = await sandbox.run({
           argv: [this.options.node ?? process.execPath, path.join('bin', 'clusterops.js'), ...SYNTH_SETS_ARGS],
           cwd: checkout,
-          readOnly: await checkoutDependencies(checkout),
-          env: sandboxEnv(this.options.maxOldSpaceMb ?? 1024, { NODE_ENV: 'production' }),
+          readOnly: [...(await checkoutDependencies(checkout)), ...(helm ? [path.dirname(helm)] : [])],
+          env: sandboxEnv(this.options.maxOldSpaceMb ?? 1024, { NODE_ENV: 'production', ...(helm ? { [HELM_ENV]: helm } : {}) }),
           limits: this.limits(timeoutMs),
           timeoutMs,
           stdoutFd: out.fd,

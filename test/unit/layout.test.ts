@@ -23,7 +23,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   localprovider: ['model', 'kube', 'controlplane'],
   pulumi: ['model'],
   dashboard: ['model', 'kube'],
-  reconciler: ['model', 'kube', 'addons', 'apply', 'charts', 'spec', 'pulumi', 'dashboard'],
+  reconciler: ['model', 'kube', 'addons', 'apply', 'charts', 'spec', 'pulumi', 'dashboard', 'helm'],
   recovery: ['model', 'kube', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'pulumi', 'reconciler'],
   cli: ['model', 'kube', 'addons', 'spec', 'charts', 'synth', 'apply', 'controlplane', 'reconciler', 'localprovider', 'pulumi', 'dashboard', 'recovery'],
   '.': ['model'],

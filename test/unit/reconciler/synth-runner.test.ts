@@ -1,3 +1,4 @@
+import { findHelm } from '../../../src/helm/helm-binary.js';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,6 +45,16 @@ const printEnv = emitting(`[
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } } ] },
 ]`);
 
+/** Whether this machine has a helm binary for the Helm add-ons (tools/build-helm.sh). */
+function hasHelm(): boolean {
+  try {
+    findHelm();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('SynthRunner', () => {
   it('runs the revision\'s own bin/clusterops.js synth, with an allowlisted environment and an empty HOME', async () => {
     const cache = tempDir('clusterops-cache-');
@@ -56,7 +67,8 @@ describe('SynthRunner', () => {
       const data = result.sets[0].objects[0].data as Record<string, string>;
       expect(data.kubeconfig).toBe('none');
       expect(data.home).toBe('/tmp');
-      expect(data.env).toBe('HOME,LANG,NODE_ENV,NODE_OPTIONS,PATH,PWD,TMPDIR');
+      // CLUSTEROPS_HELM (the helm binary, read-only) when this installation has one: the one addition to the allowlist.
+      expect(data.env).toBe(`${hasHelm() ? 'CLUSTEROPS_HELM,' : ''}HOME,LANG,NODE_ENV,NODE_OPTIONS,PATH,PWD,TMPDIR`);
       expect(data.args).toBe('synth --clusters clusters --format sets-json');
       expect(result.sets[1].objects.map((o) => o.metadata.name)).toEqual(['team-a', 'team-b']);
     } finally {

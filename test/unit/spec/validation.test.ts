@@ -139,7 +139,7 @@ const cases: Array<{ rule: string; files: Record<string, string | Buffer>; expec
   {
     rule: 'unknown add-on',
     files: { 's/a.yaml': clusterYaml('a', DOCKER_SPEC + '  addons:\n    service-mesh: {}\n') },
-    expect: [['s/a.yaml', 12, 'spec.addons.service-mesh', /unknown add-on "service-mesh"; the catalog has: default-deny-policies/]],
+    expect: [['s/a.yaml', 12, 'spec.addons.service-mesh', /unknown add-on "service-mesh"; the catalog has: cert-manager, cilium, default-deny-policies, .* \(or name a Helm chart with chart: charts\/<name>\)/]],
   },
   {
     rule: 'invalid add-on settings',
