@@ -4,7 +4,7 @@
  * content wherever it sits: the render cache is keyed by it, and so is a set's synth key.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 
@@ -25,11 +25,11 @@ export interface ChartDir {
 }
 
 /** Chart folders read in this process, by digest: where a render finds the chart a loaded fleet names. */
-const known = new Map<string, string>();
+const known = new Map<string, string[]>();
 
-/** The folder of a chart read in this process with this digest (any of them: the same digest is the same files). */
+/** A folder of a chart read in this process with this digest that is still there (any: the same digest is the same files). */
 export function knownChartDir(digest: string): string | undefined {
-  return known.get(digest);
+  return known.get(digest)?.find((dir) => existsSync(path.join(dir, 'Chart.yaml')));
 }
 
 /** A chart folder that cannot be used; the message names the file. */
@@ -73,7 +73,8 @@ export function readChartDir(dir: string): ChartDir {
   if (values !== undefined && !isMapping(values)) throw new ChartError(`${path.join(abs, 'values.yaml')}: expected a mapping`);
   if (schema !== undefined && !isMapping(schema)) throw new ChartError(`${path.join(abs, 'values.schema.json')}: expected a JSON object`);
   const digest = `sha256:${hash.digest('hex')}`;
-  known.set(digest, abs);
+  const dirs = known.get(digest) ?? [];
+  if (!dirs.includes(abs)) known.set(digest, [...dirs, abs]);
   return { dir: abs, name: meta.name, version: String(meta.version), digest, values: values ?? {}, ...(schema ? { schema } : {}) };
 }
 

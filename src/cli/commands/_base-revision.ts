@@ -7,6 +7,7 @@
  * ClusterClass change in the code shows up as the change it is.
  */
 import { execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -155,8 +156,12 @@ export async function readBaseRevision(clustersDir: string, ref?: string, head?:
     described = `merge-base HEAD ${branch}`;
   }
   const inBase = await gitOk(repo, ['cat-file', '-e', `${commit}:${rel === '.' ? '' : rel}`]);
-  // Tracked files outside the clusters folder that differ between base and the working tree: code.
-  const codeChanged = !(await gitOk(repo, ['diff', '--quiet', commit, '--', '.', `:(exclude)${rel}`]));
+  // The vendored Helm charts (charts/ next to the clusters folder) are declarations' data, not code.
+  const chartsRel = path.join(path.dirname(rel), 'charts');
+  // Tracked files outside the clusters folder and the charts that differ between base and the working tree: code.
+  const codeChanged = !(await gitOk(repo, ['diff', '--quiet', commit, '--', '.', `:(exclude)${rel}`, `:(exclude)${chartsRel}`]));
+  const chartsInBase = await gitOk(repo, ['cat-file', '-e', `${commit}:${chartsRel}`]);
+  const chartsChanged = !(await gitOk(repo, ['diff', '--quiet', commit, '--', chartsRel]));
   // Both names of a rename, unquoted (-z): a stage folder is taken from the head only when no path in it differs.
   const changedFiles = (await git(repo, ['diff', '--name-only', '--no-renames', '-z', '--relative', commit, '--', rel]))
     .split('\0')
@@ -164,12 +169,15 @@ export async function readBaseRevision(clustersDir: string, ref?: string, head?:
     .map((f) => path.relative(rel, f));
   const changedStageFiles = changedFiles.filter((f) => /^[^/]+\/stage\.ya?ml$/.test(f)).sort();
   const scratch = await mkdtemp(path.join(tmpdir(), 'clusterops-ci-base-'));
+  // The base's charts are read again when its sets are synthesized, after this returns: they stay until the process exits.
+  let keep = false;
   try {
     if (!codeChanged) {
       if (!inBase) return { commit, ref: described, fleet: { root: clusters, stages: [], clusters: [] }, synthesizedWith: 'in-process', changedStageFiles };
       // Stage folders with the same files as the head's are not written out and read again: the head's clusters stand in.
-      const { shared, write } = head ? await sharedStages(repo, commit, rel, changedFiles) : { shared: new Set<string>(), write: [rel] };
-      if (write.length) await exportTree(repo, commit, scratch, write);
+      // A head stage stands in only when the charts its clusters resolved are the same files too.
+      const { shared, write } = head && !chartsChanged ? await sharedStages(repo, commit, rel, changedFiles) : { shared: new Set<string>(), write: [rel] };
+      if (write.length || chartsInBase) await exportTree(repo, commit, scratch, [...write, ...(chartsInBase ? [chartsRel] : [])]);
       await mkdir(path.join(scratch, rel), { recursive: true });
       const { fleet, problems } = await loadFleet(path.join(scratch, rel), { memo: head?.memo });
       if (!fleet) {
@@ -177,6 +185,10 @@ export async function readBaseRevision(clustersDir: string, ref?: string, head?:
         throw new BaseRevisionError(`the base revision's declarations are invalid (${problems.length} problem(s): ${first})`);
       }
       const whole = head && shared.size ? withStages(fleet, head.fleet, shared) : fleet;
+      if (chartsInBase) {
+        keep = true;
+        process.once('exit', () => rmSync(scratch, { recursive: true, force: true }));
+      }
       return { commit, ref: described, fleet: whole, synthesizedWith: 'in-process', changedStageFiles };
     }
     if (rel !== 'clusters') {
@@ -196,6 +208,6 @@ export async function readBaseRevision(clustersDir: string, ref?: string, head?:
       throw new BaseRevisionError(`the base revision's own synth failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    if (!keep) await rm(scratch, { recursive: true, force: true });
   }
 }
