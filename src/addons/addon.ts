@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import type { z } from 'zod';
 import type { ChartDir } from '../helm/chart-dir.js';
+import type { RemoteChart } from '../helm/chart-pull.js';
 import type { WorkloadCluster } from '../model/workload-cluster.js';
 
 /** A problem of an add-on's settings, at a path inside them. */
@@ -15,6 +16,8 @@ export interface AddonContext {
   repoRoot: string;
   /** Reads a chart folder, once per load; throws ChartError (src/helm/chart-dir.ts) when it is not a usable chart. */
   readChart(dir: string): ChartDir;
+  /** The folder of a remote chart, from the chart cache or pulled into it; throws ChartError saying why not. */
+  remoteChart(chart: RemoteChart): string;
 }
 
 /**

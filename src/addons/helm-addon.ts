@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { ChartError, knownChartDir, type ChartDir } from '../helm/chart-dir.js';
+import { isRemoteChart } from '../helm/chart-pull.js';
 import { renderChart, servedApiVersions, type RenderRequest } from '../helm/render-chart.js';
 import { coalesceValues, valuesProblems } from '../helm/values-schema.js';
 import { PRUNE_ANNOTATION, type KubeObject } from '../model/manifest-set.js';
@@ -41,11 +42,12 @@ const version = z.union([z.string(), z.number()], { error: (i) => `must be a cha
 
 const settingsSchema = strictObject({
   chart: z
-    .string({ error: (i) => `must be a chart path in the repository such as charts/cert-manager, got ${describe(i.input)}` })
+    .string({ error: (i) => `must be a chart folder in the repository (charts/cert-manager), an oci:// reference or an https:// URL, got ${describe(i.input)}` })
     .min(1, { error: 'must not be empty' })
     .optional(),
   version: version.optional(),
-  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: 'must be sha256: and 64 lower-case hex digits (the chart folder digest `clusterops addons` prints)' }).optional(),
+  // A remote chart's archive digest, or a vendored chart folder's digest (as its error prints it) to pin its files.
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: 'must be sha256: and 64 lower-case hex digits' }).optional(),
   namespace: dns1123Label().optional(),
   releaseName: dns1123Label().optional(),
   values: z.record(z.string(), z.unknown(), { error: (i) => `must be a mapping of chart values, got ${describe(i.input)}` }).default({}),
@@ -77,9 +79,7 @@ const BUILT_IN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'k
 function resolveChart(entry: HelmChartEntry, settings: HelmAddonSettings, context: AddonContext): { settings: HelmAddonSettings } | { problems: AddonProblem[] } {
   const rel = settings.chart ?? entry.chart;
   const field = settings.chart === undefined ? [] : ['chart'];
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(rel)) {
-    return { problems: [{ path: field, message: `${describe(rel)} is a remote chart: vendor it into the repository (helm pull ${rel} --version <v> --untar --untardir charts/<name>/<v>) and name that folder` }] };
-  }
+  if (isRemoteChart(rel)) return resolveRemote(rel, settings, context);
   const normalized = path.posix.normalize(rel.replace(/\\/g, '/')).replace(/\/+$/, '');
   if (path.posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) {
     return { problems: [{ path: field, message: `${describe(rel)} must be a folder inside the repository, such as charts/${entry.name}` }] };
@@ -120,6 +120,27 @@ function resolveChart(entry: HelmChartEntry, settings: HelmAddonSettings, contex
   for (const p of valuesProblems(found, settings.values)) problems.push({ path: ['values', ...p.path], message: p.message });
   if (problems.length) return { problems };
   return { settings: { ...settings, resolved: { path: chartPath, name: found.name, version: found.version, digest: found.digest } } };
+}
+
+/** A chart pulled from an OCI registry or an https URL, pinned by its archive's digest. */
+function resolveRemote(ref: string, settings: HelmAddonSettings, context: AddonContext): { settings: HelmAddonSettings } | { problems: AddonProblem[] } {
+  const problems: AddonProblem[] = [];
+  if (settings.digest === undefined) problems.push({ path: ['chart'], message: `a remote chart is pinned by the digest of its archive: add digest: sha256:<hex> (sha256sum of the .tgz helm pull writes)` });
+  if (settings.version === undefined && ref.startsWith('oci://')) problems.push({ path: ['chart'], message: 'an OCI chart needs its version: add version:' });
+  if (problems.length) return { problems };
+  let chart: ChartDir;
+  try {
+    chart = context.readChart(context.remoteChart({ ref, version: settings.version, digest: settings.digest! }));
+  } catch (error) {
+    if (!(error instanceof ChartError)) throw error;
+    return { problems: [{ path: ['chart'], message: `chart ${ref} ${error.message}` }] };
+  }
+  if (settings.version !== undefined && chart.version !== settings.version) {
+    return { problems: [{ path: ['version'], message: `chart ${ref} with digest ${settings.digest} is version ${chart.version}, not ${settings.version}` }] };
+  }
+  const values = valuesProblems(chart, settings.values).map((p) => ({ path: ['values', ...p.path], message: p.message }));
+  if (values.length) return { problems: values };
+  return { settings: { ...settings, resolved: { path: ref, name: chart.name, version: chart.version, digest: chart.digest } } };
 }
 
 /** The `helm template` request of one Helm add-on of `cluster`. */

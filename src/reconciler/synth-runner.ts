@@ -11,6 +11,9 @@ import { withProgress } from './progress.js';
 import { checkoutDependencies, limitHit, Sandbox, sandboxEnv, scratchDir, type SandboxLimits } from './sandbox.js';
 import { SynthError } from './synth-error.js';
 import { findHelm, HELM_ENV, HelmUnavailableError } from '../helm/helm-binary.js';
+import { ChartError } from '../helm/chart-dir.js';
+import { CHART_CACHE_ENV, CHART_PULL_ENV, pullRemoteChart } from '../helm/chart-pull.js';
+import { remoteChartsOf } from '../spec/remote-charts.js';
 import { TRANSPILE_SCRIPT } from './_transpile-script.js';
 import { missingInterface, readManifestSets, SYNTH_SETS_ARGS, type ManifestSetsRead } from './synth-output.js';
 
@@ -263,6 +266,25 @@ export class SynthRunner {
     }
   }
 
+  /**
+   * Pulls the remote charts the checkout's declarations name into the chart cache (a failure is
+   * noted there for the synth to report); the cache folder, when there is anything to read in it.
+   */
+  private async pullCharts(checkout: string): Promise<string | undefined> {
+    const charts = remoteChartsOf(path.join(checkout, 'clusters'));
+    if (charts.length === 0) return undefined;
+    const cache = path.join(this.cacheDir, 'charts');
+    for (const chart of charts) {
+      try {
+        await pullRemoteChart(chart, { cache });
+      } catch (error) {
+        if (!(error instanceof ChartError) && !(error instanceof HelmUnavailableError)) throw error;
+        this.options.logger.warn({ chart: chart.ref }, `remote chart ${chart.ref} ${error.message}`);
+      }
+    }
+    return cache;
+  }
+
   /** The helm binary this installation has (real path), or undefined. */
   private async helm(): Promise<string | undefined> {
     try {
@@ -285,6 +307,9 @@ export class SynthRunner {
     // sandbox, no network); a revision with none never runs it, and without one its Helm add-ons fail with how to get it.
     const helm = await this.helm();
     if (helm) await sandbox.giveReadable(path.dirname(helm));
+    // Remote charts are pulled here, with network, into the chart cache the synth reads without any.
+    const charts = await this.pullCharts(checkout);
+    if (charts) await sandbox.giveReadable(charts);
     try {
       const out = await open(outFile, 'w');
       let r;
@@ -292,8 +317,13 @@ export class SynthRunner {
         r = await sandbox.run({
           argv: [this.options.node ?? process.execPath, path.join('bin', 'clusterops.js'), ...SYNTH_SETS_ARGS],
           cwd: checkout,
-          readOnly: [...(await checkoutDependencies(checkout)), ...(helm ? [path.dirname(helm)] : [])],
-          env: sandboxEnv(this.options.maxOldSpaceMb ?? 1024, { NODE_ENV: 'production', ...(helm ? { [HELM_ENV]: helm } : {}) }),
+          readOnly: [...(await checkoutDependencies(checkout)), ...(helm ? [path.dirname(helm)] : []), ...(charts ? [charts] : [])],
+          env: sandboxEnv(this.options.maxOldSpaceMb ?? 1024, {
+            NODE_ENV: 'production',
+            [CHART_PULL_ENV]: 'never',
+            ...(helm ? { [HELM_ENV]: helm } : {}),
+            ...(charts ? { [CHART_CACHE_ENV]: charts } : {}),
+          }),
           limits: this.limits(timeoutMs),
           timeoutMs,
           stdoutFd: out.fd,

@@ -18,6 +18,7 @@ import { quote } from '../model/quote.js';
 import { addonFor } from '../addons/catalog.js';
 import type { AddonContext } from '../addons/addon.js';
 import { readChartDir, type ChartDir } from '../helm/chart-dir.js';
+import { CHART_PULL_ENV, remoteChartDir } from '../helm/chart-pull.js';
 
 export { FleetDirError } from './fleet-files.js';
 export { LoadMemo } from './load-memo.js';
@@ -86,8 +87,11 @@ function attributeListed(listed: FleetFiles): { fleetProblems: Problem[]; listed
 /** What add-ons read of the repository in one load: its root, and each chart folder once. */
 function addonContext(root: string): AddonContext {
   const charts = new Map<string, ChartDir | Error>();
+  // Only a process that may reach the network pulls; the reconciler's sandboxed synth reads the cache it filled.
+  const pull = process.env[CHART_PULL_ENV] !== 'never';
   return {
     repoRoot: path.dirname(path.resolve(root)),
+    remoteChart: (chart) => remoteChartDir(chart, { pull }),
     readChart(dir) {
       let chart = charts.get(dir);
       if (!chart) {

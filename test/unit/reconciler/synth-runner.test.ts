@@ -67,8 +67,8 @@ describe('SynthRunner', () => {
       const data = result.sets[0].objects[0].data as Record<string, string>;
       expect(data.kubeconfig).toBe('none');
       expect(data.home).toBe('/tmp');
-      // CLUSTEROPS_HELM (the helm binary, read-only) when this installation has one: the one addition to the allowlist.
-      expect(data.env).toBe(`${hasHelm() ? 'CLUSTEROPS_HELM,' : ''}HOME,LANG,NODE_ENV,NODE_OPTIONS,PATH,PWD,TMPDIR`);
+      // CLUSTEROPS_CHART_PULL=never (the synth has no network) and CLUSTEROPS_HELM (the helm binary, read-only) when this installation has one.
+      expect(data.env).toBe(`CLUSTEROPS_CHART_PULL,${hasHelm() ? 'CLUSTEROPS_HELM,' : ''}HOME,LANG,NODE_ENV,NODE_OPTIONS,PATH,PWD,TMPDIR`);
       expect(data.args).toBe('synth --clusters clusters --format sets-json');
       expect(result.sets[1].objects.map((o) => o.metadata.name)).toEqual(['team-a', 'team-b']);
     } finally {

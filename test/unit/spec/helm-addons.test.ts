@@ -91,7 +91,7 @@ describe('Helm add-ons at load', () => {
     expect(out).toEqual([
       expect.stringMatching(/^s\/a\.yaml:10:11: spec\.addons\.demo: unknown key "valuse"; allowed: chart, version/),
       expect.stringMatching(/^s\/a\.yaml:11:20: spec\.addons\.other\.chart: "\.\.\/elsewhere" must be a folder inside the repository/),
-      expect.stringMatching(/^s\/a\.yaml:12:21: spec\.addons\.remote\.chart: "oci:\/\/registry\.example\/charts\/x" is a remote chart/),
+      expect.stringMatching(/^s\/a\.yaml:12:21: spec\.addons\.remote\.chart: a remote chart is pinned by the digest of its archive: add digest: sha256:/),
       expect.stringMatching(/^s\/a\.yaml:13:58: spec\.addons\.pinned\.digest: charts\/demo\/0\.1\.0 has digest sha256:[0-9a-f]{64}: its files changed/),
       expect.stringMatching(/^s\/a\.yaml:14:43: spec\.addons\.number\.version: write the version as a string \("0\.1"\)/),
     ]);
