@@ -6,13 +6,12 @@
 import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { cdk8sLib } from './_cdk8s.js';
+import { ADDON_LABEL } from '../model/manifest-set.js';
 
 /** Label on every object clusterops renders. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 /** Value of MANAGED_BY_LABEL. */
 export const MANAGED_BY = 'clusterops';
-/** Label naming the catalog add-on that rendered an object. */
-export const ADDON_LABEL = 'clusterops.io/addon';
 
 /** The metadata an add-on sets; namespace only on namespaced kinds. */
 export interface Metadata {

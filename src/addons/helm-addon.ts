@@ -14,10 +14,9 @@ import { ChartError, knownChartDir, type ChartDir } from '../helm/chart-dir.js';
 import { isRemoteChart } from '../helm/chart-pull.js';
 import { renderChart, servedApiVersions, type RenderRequest } from '../helm/render-chart.js';
 import { coalesceValues, valuesProblems } from '../helm/values-schema.js';
-import { PRUNE_ANNOTATION, type KubeObject } from '../model/manifest-set.js';
+import { ADDON_LABEL, PRUNE_ANNOTATION, type KubeObject } from '../model/manifest-set.js';
 import type { WorkloadCluster } from '../model/workload-cluster.js';
 import { cdk8sLib, group } from './_cdk8s.js';
-import { ADDON_LABEL } from './_kinds.js';
 import { boolean, describe, dns1123Label, strictObject } from './_schema.js';
 import type { AddonContext, AddonDefinition, AddonProblem } from './addon.js';
 

@@ -34,6 +34,8 @@ export interface InventoryEntry {
   resourceVersion?: string;
   /** API version it was applied with, to address it again (prune). */
   version?: string;
+  /** The add-on that rendered it (its ADDON_LABEL), to tell a declared removal from an accident. */
+  addon?: string;
 }
 
 /**
@@ -136,7 +138,7 @@ export class Inventory {
     for (const gk of (cm.metadata?.annotations?.[GROUP_KINDS_ANNOTATION] ?? '').split(',')) if (gk) inv.groupKinds.add(gk);
     for (const line of (cm.data?.[OBJECTS_KEY] ?? '').split('\n')) {
       if (!line.trim()) continue;
-      const [key, hash, uid, generation, resourceVersion, version] = line.split(' ');
+      const [key, hash, uid, generation, resourceVersion, version, addon] = line.split(' ');
       const ref = parseRefKey(key);
       if (!ref) throw new InventoryError(`ConfigMap ${namespace}/${inv.name} has a malformed entry; refusing to use it`);
       inv.entries.set(key, {
@@ -146,6 +148,7 @@ export class Inventory {
         generation: dash(generation) === undefined ? undefined : Number(generation),
         resourceVersion: dash(resourceVersion),
         version: dash(version),
+        ...(dash(addon) === undefined ? {} : { addon }),
       });
     }
     return inv;
@@ -164,7 +167,7 @@ export class Inventory {
     const objects = keys
       .map((k) => {
         const e = map.get(k)!;
-        return [k, e.hash ?? '-', e.uid ?? '-', e.generation ?? '-', e.resourceVersion ?? '-', e.version ?? '-'].join(' ');
+        return [k, e.hash ?? '-', e.uid ?? '-', e.generation ?? '-', e.resourceVersion ?? '-', e.version ?? '-', ...(e.addon ? [e.addon] : [])].join(' ');
       })
       .join('\n');
     if (Buffer.byteLength(objects) > MAX_OBJECTS_BYTES) {
@@ -222,7 +225,8 @@ export class Inventory {
         old.uid !== e.uid ||
         old.generation !== e.generation ||
         old.resourceVersion !== e.resourceVersion ||
-        old.version !== e.version
+        old.version !== e.version ||
+        old.addon !== e.addon
       ) {
         return false;
       }

@@ -1,6 +1,6 @@
 import { KubeError } from '../kube/client.js';
 import { resourcePath, splitApiVersion, type ResourceInfo } from '../kube/discovery.js';
-import type { ManifestSet } from '../model/manifest-set.js';
+import { ADDON_LABEL, type ManifestSet } from '../model/manifest-set.js';
 import { mapLimit } from './_pool.js';
 import { ChangeSet, type Action } from './change-set.js';
 import { waitForCrdsEstablished } from './crd-established.js';
@@ -49,6 +49,12 @@ interface LiveObject {
   };
 }
 
+/** The add-on of a planned object, as its inventory entry records it. */
+function addonOf(p: PlannedObject): Pick<InventoryEntry, 'addon'> {
+  const addon = p.desired.metadata.labels?.[ADDON_LABEL];
+  return addon ? { addon } : {};
+}
+
 function recordOf(p: PlannedObject, obj: LiveObject): InventoryEntry {
   return {
     ref: p.ref,
@@ -57,12 +63,19 @@ function recordOf(p: PlannedObject, obj: LiveObject): InventoryEntry {
     generation: obj.metadata.generation,
     resourceVersion: obj.metadata.resourceVersion,
     version: splitApiVersion(p.desired.apiVersion).version,
+    ...addonOf(p),
   };
+}
+
+/** An unchanged member as recorded, with its add-on (an inventory written before add-ons were recorded gains them). */
+function unchangedRecord(p: PlannedObject): InventoryEntry {
+  const { addon: _, ...recorded } = p.recorded!;
+  return { ...recorded, ...addonOf(p) };
 }
 
 /** A member whose apply has not (successfully) happened: remembered without a hash so the next run applies it. */
 function pendingRecord(p: PlannedObject): InventoryEntry {
-  return p.recorded ? { ...p.recorded, hash: undefined } : { ref: p.ref, version: splitApiVersion(p.desired.apiVersion).version };
+  return p.recorded ? { ...unchangedRecord(p), hash: undefined } : { ref: p.ref, version: splitApiVersion(p.desired.apiVersion).version, ...addonOf(p) };
 }
 
 async function serverSideApply(rm: ResourceManager, p: PlannedObject, info: ResourceInfo, force: boolean) {
@@ -192,7 +205,7 @@ export async function applyPlan(rm: ResourceManager, plan: Plan, options: ApplyO
 
   const results = new Map<string, AppliedObject>();
   const records = new Map<string, InventoryEntry>();
-  for (const p of plan.objects) if (!needsApply(p)) records.set(p.key, p.recorded!);
+  for (const p of plan.objects) if (!needsApply(p)) records.set(p.key, unchangedRecord(p));
   const toApply = plan.objects.filter(needsApply);
 
   if (toApply.some((p) => !p.recorded)) {

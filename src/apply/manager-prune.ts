@@ -30,8 +30,18 @@ export interface PruneOptions {
 /** Default share of an inventory a prune may delete without allowMassPrune. */
 export const MASS_PRUNE_THRESHOLD = 0.5;
 
-/** Throws MassPruneError when the plan would prune more than the allowed share of the previous inventory. */
+/** Whether a prune candidate belongs to an add-on its set no longer declares: a removal stated in git, not an accident. */
+export function removedWithItsAddon(plan: Plan, entry: InventoryEntry): boolean {
+  return plan.set.addons !== undefined && entry.addon !== undefined && !plan.set.addons.includes(entry.addon);
+}
+
+/**
+ * Throws MassPruneError when the plan would prune more than the allowed share of the previous
+ * inventory. Members of add-ons the set no longer declares are not counted: removing a chart of
+ * fifty objects from a cluster's add-ons is what the commit says.
+ */
 export function checkMassPrune(plan: Plan, options: Pick<PruneOptions, 'allowMassPrune' | 'massPruneThreshold'>, candidates = plan.pruneCandidates.length): void {
+  candidates -= plan.pruneCandidates.filter((e) => removedWithItsAddon(plan, e)).length;
   const threshold = options.massPruneThreshold ?? MASS_PRUNE_THRESHOLD;
   const size = plan.inventory.entries.size;
   if (!options.allowMassPrune && candidates > 0 && candidates > threshold * size) {

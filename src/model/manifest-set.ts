@@ -28,7 +28,16 @@ export interface ManifestSet {
   target: ManifestTarget;
   /** Objects in deterministic order (sorted by apply order, then namespace and name). */
   objects: KubeObject[];
+  /**
+   * Of an add-on set: the add-ons its cluster declares. A member of the inventory labelled
+   * ADDON_LABEL with any other add-on was removed from the declaration on purpose, so its prune is
+   * not counted against the mass-prune limit. Absent: every prune counts.
+   */
+  addons?: string[];
 }
+
+/** Label naming the add-on that rendered an object (the key under `spec.addons`). */
+export const ADDON_LABEL = 'clusterops.io/addon';
 
 /** Id of the management ManifestSet of `stage`. */
 export function managementSetId(stage: string): string {

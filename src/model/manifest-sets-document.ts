@@ -20,5 +20,5 @@ export interface ManifestSetsDocument {
 
 /** The document for `sets`, and the declarations left out of them. */
 export function manifestSetsDocument(sets: ManifestSet[], blocked: BlockedDeclaration[] = []): ManifestSetsDocument {
-  return { apiVersion: MANIFEST_SETS_API_VERSION, sets: sets.map(({ id, target, objects }) => ({ id, target, objects })), ...(blocked.length ? { blocked } : {}) };
+  return { apiVersion: MANIFEST_SETS_API_VERSION, sets: sets.map(({ id, target, objects, addons }) => ({ id, target, objects, ...(addons ? { addons } : {}) })), ...(blocked.length ? { blocked } : {}) };
 }

@@ -87,7 +87,7 @@ export function readManifestSets(text: string): ManifestSetsRead {
   if (!Array.isArray(d.sets)) throw new SynthError('output', 'the synth output has no list of sets');
   const seen = new Set<string>();
   const sets = d.sets.map((raw: unknown, i: number): ManifestSet => {
-    const s = raw as { id?: unknown; target?: unknown; objects?: unknown };
+    const s = raw as { id?: unknown; target?: unknown; objects?: unknown; addons?: unknown };
     const where = `sets[${i}]`;
     if (typeof s !== 'object' || s === null || typeof s.id !== 'string') throw new SynthError('output', `${where}: a set needs a string id`);
     const target = targetOfSetId(s.id);
@@ -101,7 +101,11 @@ export function readManifestSets(text: string): ManifestSetsRead {
     s.objects.forEach((o: unknown, j: number) => {
       if (!isKubeObject(o)) throw new SynthError('output', `${where}.objects[${j}] (${s.id}): not a Kubernetes object (apiVersion, kind and metadata.name): ${describe(o)}`);
     });
-    return { id: s.id, target, objects: s.objects as KubeObject[] };
+    const addons = s.addons;
+    if (addons !== undefined && (target.kind !== 'workload' || !Array.isArray(addons) || !addons.every((a) => typeof a === 'string'))) {
+      throw new SynthError('output', `${where} (${s.id}): addons must be a list of add-on names, on an add-on set only`);
+    }
+    return { id: s.id, target, objects: s.objects as KubeObject[], ...(addons ? { addons: addons as string[] } : {}) };
   });
   return { sets, blocked: readBlocked(d.blocked) };
 }

@@ -74,6 +74,7 @@ function plan(fleet: Fleet, catalog: AddonCatalog): PlannedSet[] {
           id,
           target: { kind: 'workload', stage, cluster: cluster.name },
           objects: chartObjects(id, new AddonChart(new App(), cluster, catalog)),
+          addons: Object.keys(cluster.spec.addons).sort(),
         }),
       });
     });

@@ -18,6 +18,7 @@ const PARTS: Record<string, () => Promise<unknown>> = {
   ci: async () => (await import('./ci-bench.js')).runCiBench(),
   local: async () => (await import('./local-bench.js')).runLocalBench(),
   dashboard: async () => (await import('./dashboard-bench.js')).runDashboardBench(),
+  helm: async () => (await import('./helm-bench.js')).runHelmBench(),
 };
 
 /** Parts run only when named: they cost minutes of CPU. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workloadClusterCrd } from '../../../src/charts/workload-cluster-crd.js';
 import { applyCommand } from '../../../src/cli/commands/apply.js';
 import type { KubeClient } from '../../../src/kube/client.js';
-import { managementSetId } from '../../../src/model/manifest-set.js';
+import { ADDON_LABEL, managementSetId } from '../../../src/model/manifest-set.js';
 import { synthFleet } from '../../../src/synth/synth.js';
 import { declarationYaml, fleetOf, workloadCluster, writeFleet } from '../../../src/testing.js';
 import { runCommand } from '../../_run-command.js';
@@ -130,5 +130,37 @@ describe('prune keeps what a protected cluster needs', () => {
     await client.request({ verb: 'delete', method: 'DELETE', path: `/apis/${group}/v1/namespaces/${ns}/widgets/theirs` });
     const again = await rm.apply(set([nsObject]), { prune: true, allowMassPrune: true });
     expect(again.entries.find((e) => e.kind === 'CustomResourceDefinition')?.action).toBe('deleted');
+  });
+
+  it('the mass-prune limit counts no member of an add-on the set no longer declares, and still stops an add-on that renders nothing', async () => {
+    const ns = unique('addon-prune');
+    const cm = (addon: string, i: number) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${addon}-${i}`, namespace: ns, labels: { [ADDON_LABEL]: addon } },
+      data: { i: String(i) },
+    });
+    const big = [0, 1, 2, 3, 4, 5].map((i) => cm('big', i));
+    const small = [0, 1].map((i) => cm('small', i));
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    const set = (objects: object[], addons?: string[]) => ({
+      id: `addons.${ns}.c`,
+      target: { kind: 'workload' as const, stage: ns, cluster: 'c' },
+      objects: objects as any[],
+      ...(addons ? { addons } : {}),
+    });
+    const rm = manager(client);
+    expect((await rm.apply(set([namespace, ...big, ...small], ['big', 'small']))).errors).toEqual([]);
+    // A render that lost big's objects while big is still declared: 6 of 9 would go, refused, nothing deleted.
+    await expect(rm.apply(set([namespace, ...small], ['big', 'small']), { prune: true })).rejects.toThrow(/prune would delete 6 of 9 objects/);
+    // The same set without the list of declared add-ons (an older revision's synth): refused too.
+    await expect(rm.apply(set([namespace, ...small]), { prune: true })).rejects.toThrow(/prune would delete 6 of 9 objects/);
+    expect(await getObject(client, `/api/v1/namespaces/${ns}/configmaps/big-0`)).toBeDefined();
+    // big removed from the declaration: its six objects go, without --allow-mass-prune.
+    const cs = await rm.apply(set([namespace, ...small], ['small']), { prune: true });
+    expect(cs.errors).toEqual([]);
+    expect(cs.entries.filter((e) => e.action === 'deleted').map((e) => e.name).sort()).toEqual(big.map((o) => o.metadata.name).sort());
+    expect(await getObject(client, `/api/v1/namespaces/${ns}/configmaps/big-0`)).toBeUndefined();
+    expect(await getObject(client, `/api/v1/namespaces/${ns}/configmaps/small-0`)).toBeDefined();
   });
 });
