@@ -107,7 +107,7 @@ function resolveChart(entry: HelmChartEntry, settings: HelmAddonSettings, contex
   if (!found) {
     const where = candidates.map((c) => `${c}/Chart.yaml`).join(' or ');
     const had = seen.length ? ` (${seen.join('; ')})` : '';
-    const fix = want === undefined ? '' : `; vendor it as ${candidates[0]}/ (helm pull <repo>/${entry.name} --version ${want} --untar)`;
+    const fix = want === undefined ? '' : `; vendor it as ${candidates[0]}/ (the folder helm pull <repo>/${entry.name} --version ${want} --untar writes)`;
     return { problems: [{ path: want !== undefined && settings.version !== undefined ? ['version'] : field, message: `chart ${want === undefined ? rel : `${rel} version ${want}`} is not in the repository: no ${where}${had}${fix}` }] };
   }
   const chartPath = path.relative(context.repoRoot, found.dir).split(path.sep).join('/');

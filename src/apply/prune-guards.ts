@@ -6,7 +6,7 @@
  * candidates. Deciding only reads; every read happens before prune deletes anything.
  */
 import { KubeError, type KubeApi } from '../kube/client.js';
-import { resourcePath, type Discovery, type ResourceInfo } from '../kube/discovery.js';
+import { resourcePath, splitApiVersion, type Discovery, type ResourceInfo } from '../kube/discovery.js';
 import { DELETION_PROTECTION_ANNOTATION, PRUNE_ANNOTATION } from '../model/manifest-set.js';
 import { mapLimit } from './_pool.js';
 import { listLive, type LiveMeta } from './live-state.js';
@@ -133,20 +133,24 @@ export async function keptCandidates(reads: GuardReads, candidates: GuardCandida
 
 /**
  * Every object in a namespace, of every listable namespaced kind, metadata only. A kind this
- * identity may not list counts as one object prune does not delete: what cannot be seen is kept.
+ * identity may not list, or an API that is unavailable (an aggregated API server that is down),
+ * counts as one object prune does not delete: what cannot be seen is kept.
  */
 async function namespaceContents(reads: GuardReads, c: GuardCandidate): Promise<Dependent[]> {
-  const kinds = (await reads.discovery.listable()).filter((info) => info.namespaced);
-  const out: Dependent[] = [];
-  await mapLimit(kinds, reads.concurrency, async (info) => {
+  const { kinds, unavailable } = await reads.discovery.listable();
+  const unseen = (group: string, kind: string, why: string): Dependent => ({
+    ref: { group, kind, namespace: c.ref.name, name: why },
+    live: { namespace: c.ref.name, name: '', uid: '', resourceVersion: '', labels: {}, annotations: {}, deleting: false, ownerUids: [] },
+  });
+  const out: Dependent[] = unavailable.map((gv) => unseen(splitApiVersion(gv).group, '*', `(API ${gv} unavailable)`));
+  await mapLimit(kinds.filter((info) => info.namespaced), reads.concurrency, async (info) => {
     try {
       for (const live of (await listLive(reads.api, info, undefined, c.ref.name)).values()) {
         out.push({ ref: { group: info.group, kind: info.kind, namespace: live.namespace, name: live.name }, live });
       }
     } catch (error) {
-      if (!(error instanceof KubeError && error.status === 403)) throw error;
-      const unseen = { namespace: c.ref.name, name: '', uid: '', resourceVersion: '', labels: {}, annotations: {}, deleting: false, ownerUids: [] };
-      out.push({ ref: { group: info.group, kind: info.kind, namespace: c.ref.name, name: '(not allowed to list)' }, live: unseen });
+      if (!(error instanceof KubeError && (error.status === 403 || error.status === 503))) throw error;
+      out.push(unseen(info.group, info.kind, error.status === 403 ? '(not allowed to list)' : '(API unavailable)'));
     }
   });
   return out;

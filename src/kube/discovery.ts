@@ -117,16 +117,26 @@ export class Discovery {
     return undefined;
   }
 
-  /** Every resource that can be listed, in the preferred version of each group (core v1 first). */
-  async listable(): Promise<ResourceInfo[]> {
+  /**
+   * Every resource that can be listed, in the preferred version of each group (core v1 first), and
+   * the group versions whose API is unavailable (503: an aggregated API server that is down).
+   */
+  async listable(): Promise<{ kinds: ResourceInfo[]; unavailable: string[] }> {
     const groups = (await this.api.request<APIGroupList>({ verb: 'get', method: 'GET', path: '/apis' })).body.groups ?? [];
     const versions = ['v1', ...groups.map((g) => g.preferredVersion?.groupVersion).filter((v): v is string => !!v)];
-    const out: ResourceInfo[] = [];
+    const kinds: ResourceInfo[] = [];
+    const unavailable: string[] = [];
     for (const apiVersion of versions) {
       const entry = this.cache.get(apiVersion) ?? this.fetch(apiVersion);
-      for (const info of (await entry.kinds).values()) if (info.listable) out.push(info);
+      try {
+        for (const info of (await entry.kinds).values()) if (info.listable) kinds.push(info);
+      } catch (error) {
+        // An aggregated API whose server is down (metrics-server without pods): its kinds cannot be known now.
+        if (!(error instanceof KubeError && error.status === 503)) throw error;
+        unavailable.push(apiVersion);
+      }
     }
-    return out;
+    return { kinds, unavailable };
   }
 
   /** Forgets what is known of a group version, so the next lookup asks the server. */

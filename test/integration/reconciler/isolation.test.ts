@@ -207,4 +207,23 @@ describe('per-cluster isolation of declarations that do not validate', () => {
     expect(resumed.revision).toBe(rev);
     expect(resumed.waitingRevision).toBeUndefined();
   });
+
+  it('a remote chart that cannot be reached holds only its cluster, on its last good revision, naming the file, line and add-on', async () => {
+    const before = (await wc(B, 'b1'))!.status.revision;
+    const ref = 'oci://127.0.0.1:9/charts/demo';
+    const text = declarationYaml('b1', { kubernetesVersion: 'v1.34.2', spec: { addons: { demo: { chart: ref, version: '0.1.0', digest: `sha256:${'2'.repeat(64)}` } } } });
+    repo.write(`clusters/${B}/b1.yaml`, text);
+    repo.write(`clusters/${A}/a1.yaml`, declarationYaml('a1', { kubernetesVersion: 'v1.34.2' }));
+    const rev = repo.commit('b1 gets a chart from a registry that is down');
+    const pass = await reconciler.runOnce();
+    expect(pass.sourceError).toBeUndefined();
+    expect((await wc(A, 'a1'))!.status.revision).toBe(rev);
+    const status = (await wc(B, 'b1'))!.status;
+    expect(status.revision).toBe(before);
+    expect(status.waitingRevision).toBe(rev);
+    const synced = condition({ status }, 'Synced')!;
+    expect(synced).toMatchObject({ status: 'False', reason: 'DeclarationInvalid' });
+    // Pulled by the reconciler before the sandboxed synth (which has no network) and reported from the note the failed pull left.
+    expect(synced.message).toMatch(new RegExp(`clusters/${B}/b1\\.yaml:${lineOf(text, 'chart:')}:\\d+: spec\\.addons\\.demo\\.chart: chart ${ref.replace(/[./]/g, '\\$&')} could not be pulled: `));
+  });
 });
