@@ -58,7 +58,12 @@ function problemOf(error: ErrorObject): ValuesProblem {
 /** What is wrong with `values` by `chart`'s schema; empty when it ships none or they are valid. */
 export function valuesProblems(chart: ChartDir, values: Record<string, unknown>): ValuesProblem[] {
   if (!chart.schema) return [];
-  const validate = validatorOf(chart as ChartDir & { schema: Record<string, unknown> });
+  let validate: ValidateFunction;
+  try {
+    validate = validatorOf(chart as ChartDir & { schema: Record<string, unknown> });
+  } catch (error) {
+    return [{ path: [], message: `chart ${chart.name} ${chart.version}: its values.schema.json is not a schema that compiles: ${(error as Error).message}` }];
+  }
   if (validate(coalesceValues(chart.values, values))) return [];
   const seen = new Set<string>();
   const out: ValuesProblem[] = [];
