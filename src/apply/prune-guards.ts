@@ -119,10 +119,14 @@ export async function keptCandidates(reads: GuardReads, candidates: GuardCandida
       const full = (await reads.api.request<Obj>({ verb: 'get', method: 'GET', path: resourcePath(c.info, c.ref.namespace, c.ref.name) })).body;
       for (const ref of refs(full)) keep(refKey(ref), `${displayRef(c.ref)} is kept and uses it`);
     }
-    const deleting = new Set(candidates.filter((c) => !kept.has(refKey(c.ref))).map((c) => c.live.uid));
+    const going = candidates.filter((c) => !kept.has(refKey(c.ref)));
+    const deleting = new Set(going.map((c) => c.live.uid));
+    // The Endpoints of a Service are kept by the endpoints controller (no owner reference) and go with it.
+    const servicesGoing = new Set(going.filter((c) => c.ref.group === '' && c.ref.kind === 'Service').map((c) => `${c.ref.namespace}/${c.ref.name}`));
+    const endpointsOfGoingService = (d: Dependent) => d.ref.group === '' && d.ref.kind === 'Endpoints' && servicesGoing.has(`${d.ref.namespace}/${d.ref.name}`);
     for (const [key, dependents] of contents) {
       if (kept.has(key)) continue;
-      const blocking = dependents.filter((d) => !deleting.has(d.live.uid) && !EXPECTED_DEPENDENTS.some((expected) => expected(d)));
+      const blocking = dependents.filter((d) => !deleting.has(d.live.uid) && !endpointsOfGoingService(d) && !EXPECTED_DEPENDENTS.some((expected) => expected(d)));
       if (blocking.length === 0) continue;
       const shown = blocking.slice(0, 3).map((d) => displayRef(d.ref)).join(', ');
       keep(key, `still holds ${blocking.length} object(s) prune does not delete: ${shown}${blocking.length > 3 ? ', …' : ''}`);
