@@ -55,9 +55,24 @@ function problemOf(error: ErrorObject): ValuesProblem {
   return { path, message: `${error.message ?? 'is not valid'} (chart values.schema.json)` };
 }
 
+/** Results by chart digest and values: a fleet gives most clusters the same values, checked once. */
+const checked = new Map<string, ValuesProblem[]>();
+const MAX_CHECKED = 10_000;
+
 /** What is wrong with `values` by `chart`'s schema; empty when it ships none or they are valid. */
 export function valuesProblems(chart: ChartDir, values: Record<string, unknown>): ValuesProblem[] {
   if (!chart.schema) return [];
+  const key = `${chart.digest}\0${JSON.stringify(values)}`;
+  let problems = checked.get(key);
+  if (!problems) {
+    problems = check(chart, values);
+    if (checked.size >= MAX_CHECKED) checked.clear();
+    checked.set(key, problems);
+  }
+  return problems;
+}
+
+function check(chart: ChartDir, values: Record<string, unknown>): ValuesProblem[] {
   let validate: ValidateFunction;
   try {
     validate = validatorOf(chart as ChartDir & { schema: Record<string, unknown> });
