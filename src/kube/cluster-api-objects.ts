@@ -42,7 +42,7 @@ async function referenced(client: KubeApi, namespace: string, ref: ContractRef |
 export async function readClusterApiObjects(client: KubeApi, namespace: string, name: string): Promise<ClusterApiObjects> {
   const ns = encodeURIComponent(namespace);
   const cluster = await getOptional(client, `${CAPI}/namespaces/${ns}/clusters/${encodeURIComponent(name)}`);
-  if (!cluster) return { cluster: undefined, infrastructure: undefined, controlPlane: undefined, machineDeployments: [] };
+  if (!cluster) return { cluster: undefined, infrastructure: undefined, controlPlane: undefined, controlPlaneMachines: [], machineDeployments: [] };
   const ownedBy = { labelSelector: `${CLUSTER_NAME_LABEL}=${name}` };
   const list = async (plural: string) => (await client.request<{ items: Described[] }>({ verb: 'list', method: 'GET', path: `${CAPI}/namespaces/${ns}/${plural}`, query: ownedBy })).body.items;
   const [infrastructure, controlPlane, deployments, machines] = await Promise.all([
@@ -51,5 +51,5 @@ export async function readClusterApiObjects(client: KubeApi, namespace: string, 
     list('machinedeployments'),
     list('machines'),
   ]);
-  return { cluster, infrastructure, controlPlane, machineDeployments: groupMachines(deployments, machines) };
+  return { cluster, infrastructure, controlPlane, ...groupMachines(deployments, machines) };
 }

@@ -30,6 +30,8 @@ export interface ClusterApiObjects {
   cluster?: Described;
   infrastructure?: Described;
   controlPlane?: Described;
+  /** The control plane's Machines (labelled CONTROL_PLANE_LABEL), sorted by name; none for a control plane without Machines (the local provider's). */
+  controlPlaneMachines: Described[];
   /** Sorted by name, each with its Machines (sorted by name). */
   machineDeployments: Array<Described & { machines: Described[] }>;
 }
@@ -57,6 +59,8 @@ export interface ClusterTreeNode {
 export const CLUSTER_NAME_LABEL = 'cluster.x-k8s.io/cluster-name';
 /** The label Cluster API puts on a MachineDeployment's Machines. */
 export const DEPLOYMENT_NAME_LABEL = 'cluster.x-k8s.io/deployment-name';
+/** The label Cluster API puts on a control plane's Machines. */
+export const CONTROL_PLANE_LABEL = 'cluster.x-k8s.io/control-plane';
 
 /** The condition of `type` of an object, if it reports one. */
 export const conditionOf = (o: Described | undefined, type: string): TreeCondition | undefined => o?.status?.conditions?.find((c: TreeCondition) => c.type === type);
@@ -70,14 +74,24 @@ function node(o: Described, kind: string, conditionType: string, facts: string[]
   return { kind, name: o.metadata.name, conditionType, ...(condition ? { condition } : {}), facts, children };
 }
 
-/** Machines grouped under the MachineDeployment that owns them (by label), both sorted by name; Machines of no deployment (a control plane's) are left out. */
-export function groupMachines(deployments: Described[], machines: Described[]): ClusterApiObjects['machineDeployments'] {
-  const byName = (a: Described, b: Described) => a.metadata.name.localeCompare(b.metadata.name);
-  return [...deployments].sort(byName).map((md) => ({
-    ...md,
-    machines: machines.filter((m) => m.metadata.labels?.[DEPLOYMENT_NAME_LABEL] === md.metadata.name).sort(byName),
-  }));
+const byName = (a: Described, b: Described) => a.metadata.name.localeCompare(b.metadata.name);
+
+/**
+ * Machines grouped under what owns them, by Cluster API's labels: the control plane's, and each
+ * MachineDeployment's; all sorted by name. A Machine of neither (a MachinePool's, or one made by
+ * hand) is left out.
+ */
+export function groupMachines(deployments: Described[], machines: Described[]): Pick<ClusterApiObjects, 'controlPlaneMachines' | 'machineDeployments'> {
+  return {
+    controlPlaneMachines: machines.filter((m) => m.metadata.labels?.[CONTROL_PLANE_LABEL] !== undefined).sort(byName),
+    machineDeployments: [...deployments].sort(byName).map((md) => ({
+      ...md,
+      machines: machines.filter((m) => m.metadata.labels?.[DEPLOYMENT_NAME_LABEL] === md.metadata.name).sort(byName),
+    })),
+  };
 }
+
+const machineNode = (m: Described) => node(m, 'Machine', 'Ready', [m.status?.nodeRef?.name ? `node ${m.status.nodeRef.name}` : 'no node yet']);
 
 /** The tree, or undefined when there is no Cluster (not applied yet, or deleted). */
 export function clusterTree(o: ClusterApiObjects): ClusterTreeNode | undefined {
@@ -85,10 +99,12 @@ export function clusterTree(o: ClusterApiObjects): ClusterTreeNode | undefined {
   const children: ClusterTreeNode[] = [];
   if (o.infrastructure) children.push(node(o.infrastructure, o.infrastructure.kind ?? 'InfrastructureCluster', 'Ready', []));
   const cp = o.controlPlane;
-  if (cp) children.push(node(cp, cp.kind ?? 'ControlPlane', 'Available', [replicas(cp.spec?.replicas, cp.status?.readyReplicas), cp.status?.version ?? cp.spec?.version ?? ''].filter(Boolean)));
+  if (cp) {
+    const facts = [replicas(cp.spec?.replicas, cp.status?.readyReplicas), cp.status?.version ?? cp.spec?.version ?? ''].filter(Boolean);
+    children.push(node(cp, cp.kind ?? 'ControlPlane', 'Available', facts, (o.controlPlaneMachines ?? []).map(machineNode)));
+  }
   for (const md of o.machineDeployments) {
-    const machines = md.machines.map((m) => node(m, 'Machine', 'Ready', [m.status?.nodeRef?.name ? `node ${m.status.nodeRef.name}` : 'no node yet']));
-    children.push(node(md, 'MachineDeployment', 'Available', [replicas(md.spec?.replicas, md.status?.readyReplicas)], machines));
+    children.push(node(md, 'MachineDeployment', 'Available', [replicas(md.spec?.replicas, md.status?.readyReplicas)], md.machines.map(machineNode)));
   }
   return node(o.cluster, 'Cluster', 'Available', [`phase ${o.cluster.status?.phase ?? '?'}`], children);
 }

@@ -36,6 +36,7 @@ async function describeCluster(client: KubeClient, workloadCluster: Described): 
     cluster: objects.cluster,
     infrastructure: objects.infrastructure,
     controlPlane: objects.controlPlane,
+    controlPlaneMachines: objects.controlPlaneMachines,
     machineDeployments: objects.machineDeployments,
     events: events.sort((a, b) => seen(a) - seen(b)),
   };

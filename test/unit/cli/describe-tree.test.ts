@@ -24,6 +24,7 @@ function description(overrides: Partial<ClusterDescription> = {}): ClusterDescri
     cluster: { kind: 'Cluster', metadata: { name: 'web' }, status: { phase: 'Provisioned', conditions: [ready('Available')] } },
     infrastructure: { kind: 'LocalCluster', metadata: { name: 'web-x1' }, status: { conditions: [ready('Ready')] } },
     controlPlane: { kind: 'LocalControlPlane', metadata: { name: 'web-y2' }, spec: { replicas: 1 }, status: { readyReplicas: 1, version: 'v1.36.3', conditions: [ready('Available')] } },
+    controlPlaneMachines: [],
     machineDeployments: [
       {
         kind: 'MachineDeployment',

@@ -10,7 +10,7 @@ const machine = (name: string, deployment: string | undefined, extra: Partial<De
 
 describe('cluster tree', () => {
   it('is nothing without a Cluster', () => {
-    expect(clusterTree({ machineDeployments: [] })).toBeUndefined();
+    expect(clusterTree({ controlPlaneMachines: [], machineDeployments: [] })).toBeUndefined();
   });
 
   it('puts the infrastructure cluster, the control plane and each MachineDeployment with its Machines under the Cluster, each with its key condition', () => {
@@ -19,11 +19,14 @@ describe('cluster tree', () => {
       cluster: { kind: 'Cluster', metadata: { name: 'web' }, status: { phase: 'Provisioned', conditions: [ready('ControlPlaneAvailable'), ready('Available')] } },
       infrastructure: { kind: 'DockerCluster', metadata: { name: 'web-x1' }, status: { conditions: [ready('Ready')] } },
       controlPlane: { kind: 'KubeadmControlPlane', metadata: { name: 'web-cp' }, spec: { replicas: 3, version: 'v1.34.2' }, status: { readyReplicas: 2 } },
-      machineDeployments: groupMachines(
+      ...groupMachines(
         [{ kind: 'MachineDeployment', metadata: { name: 'web-b' }, spec: { replicas: 2 }, status: { readyReplicas: 1, conditions: [notAvailable] } }],
         [
           machine('web-b-2', 'web-b', { status: { conditions: [{ type: 'Ready', status: 'False', reason: 'NotReady' }] } }),
-          machine('web-cp-1', undefined, { status: { nodeRef: { name: 'web-cp-1' }, conditions: [ready('Ready')] } }),
+          machine('web-cp-2', undefined, { metadata: { name: 'web-cp-2', labels: { 'cluster.x-k8s.io/control-plane': '' } }, status: { conditions: [ready('Ready')] } }),
+          machine('web-cp-1', undefined, { metadata: { name: 'web-cp-1', labels: { 'cluster.x-k8s.io/control-plane': '' } }, status: { nodeRef: { name: 'web-cp-1' }, conditions: [ready('Ready')] } }),
+          // Neither a control plane's nor a deployment's (a MachinePool's): not in the tree.
+          machine('web-pool-1', undefined),
           machine('web-b-1', 'web-b', { status: { nodeRef: { name: 'node-1' }, conditions: [ready('Ready')] } }),
         ],
       ),
@@ -36,15 +39,24 @@ describe('cluster tree', () => {
       facts: ['phase Provisioned'],
       children: [
         { kind: 'DockerCluster', name: 'web-x1', conditionType: 'Ready', condition: ready('Ready'), facts: [], children: [] },
-        // Not reported: no condition, and the version from the spec.
-        { kind: 'KubeadmControlPlane', name: 'web-cp', conditionType: 'Available', facts: ['2/3 ready', 'v1.34.2'], children: [] },
+        // Not reported: no condition, and the version from the spec; its Machines (by label) under it, sorted.
+        {
+          kind: 'KubeadmControlPlane',
+          name: 'web-cp',
+          conditionType: 'Available',
+          facts: ['2/3 ready', 'v1.34.2'],
+          children: [
+            { kind: 'Machine', name: 'web-cp-1', conditionType: 'Ready', condition: ready('Ready'), facts: ['node web-cp-1'], children: [] },
+            { kind: 'Machine', name: 'web-cp-2', conditionType: 'Ready', condition: ready('Ready'), facts: ['no node yet'], children: [] },
+          ],
+        },
         {
           kind: 'MachineDeployment',
           name: 'web-b',
           conditionType: 'Available',
           condition: notAvailable,
           facts: ['1/2 ready'],
-          // Sorted by name; the control plane's Machine (no deployment label) is not under it.
+          // Sorted by name; the control plane's Machines (no deployment label) are not under it.
           children: [
             { kind: 'Machine', name: 'web-b-1', conditionType: 'Ready', condition: ready('Ready'), facts: ['node node-1'], children: [] },
             { kind: 'Machine', name: 'web-b-2', conditionType: 'Ready', condition: { type: 'Ready', status: 'False', reason: 'NotReady' }, facts: ['no node yet'], children: [] },
@@ -57,7 +69,7 @@ describe('cluster tree', () => {
   it('orders MachineDeployments by name and says "?" for a Cluster without a phase', () => {
     const tree = clusterTree({
       cluster: { metadata: { name: 'web' } },
-      machineDeployments: groupMachines([{ metadata: { name: 'web-z' } }, { metadata: { name: 'web-a' }, status: { readyReplicas: 1 } }], []),
+      ...groupMachines([{ metadata: { name: 'web-z' } }, { metadata: { name: 'web-a' }, status: { readyReplicas: 1 } }], []),
     });
     expect(tree?.facts).toEqual(['phase ?']);
     expect(tree?.condition).toBeUndefined();
