@@ -2,6 +2,7 @@ import type { Construct } from 'constructs';
 import type { z } from 'zod';
 import type { ChartDir } from '../helm/chart-dir.js';
 import type { RemoteChart } from '../helm/chart-pull.js';
+import type { KubeObject } from '../model/manifest-set.js';
 import type { WorkloadCluster } from '../model/workload-cluster.js';
 
 /** A problem of an add-on's settings, at a path inside them. */
@@ -38,6 +39,13 @@ export interface AddonDefinition<S = unknown> {
    * sees and what a set's synth key is made of. Absent: the settings are used as parsed.
    */
   resolve?(settings: S, context: AddonContext): { settings: S } | { problems: AddonProblem[] };
-  /** Adds the add-on's objects to `scope` (a cdk8s Chart for the cluster's add-on ManifestSet). */
-  render(scope: Construct, cluster: WorkloadCluster, settings: S): void;
+  /** Adds the add-on's objects to `scope` (a cdk8s Chart for the cluster's add-on ManifestSet). Each add-on has this or `objects`. */
+  render?(scope: Construct, cluster: WorkloadCluster, settings: S): void;
+  /**
+   * The add-on's objects, rendered already (a Helm chart's): added to the set as they are, with the
+   * chart's stage and cluster labels on a copy of their metadata. Everything but the metadata may be
+   * shared with other clusters' sets (a fleet of a thousand does not hold a thousand copies of a
+   * chart's CRDs) and is frozen.
+   */
+  objects?(cluster: WorkloadCluster, settings: S): KubeObject[];
 }

@@ -8,7 +8,6 @@
  * CRD deletes every object of its kind.
  */
 import path from 'node:path';
-import type { Construct } from 'constructs';
 import { z } from 'zod';
 import { ChartError, knownChartDir, type ChartDir } from '../helm/chart-dir.js';
 import { isRemoteChart } from '../helm/chart-pull.js';
@@ -16,7 +15,6 @@ import { renderChart, servedApiVersions, type RenderRequest } from '../helm/rend
 import { coalesceValues, valuesProblems } from '../helm/values-schema.js';
 import { ADDON_LABEL, PRUNE_ANNOTATION, type KubeObject } from '../model/manifest-set.js';
 import type { WorkloadCluster } from '../model/workload-cluster.js';
-import { cdk8sLib, group } from './_cdk8s.js';
 import { boolean, describe, dns1123Label, strictObject } from './_schema.js';
 import type { AddonContext, AddonDefinition, AddonProblem } from './addon.js';
 
@@ -190,13 +188,6 @@ export function helmAddonObjects(entry: HelmChartEntry, name: string, cluster: W
   return objects;
 }
 
-/** Adds `objects` under `scope` as they are (cdk8s adds the chart's stage and cluster labels). */
-function addAll(scope: Construct, id: string, objects: readonly KubeObject[]): void {
-  const { ApiObject } = cdk8sLib();
-  const g = group(scope, id);
-  objects.forEach((o, i) => new ApiObject(g, String(i), o));
-}
-
 /** Entries of the catalog by add-on name; any other name is a chart-only entry. */
 const entryFor = (catalog: ReadonlyMap<string, HelmChartEntry>) => (name: string) => catalog.get(name) ?? chartOnlyEntry(name);
 
@@ -241,7 +232,7 @@ export function helmAddon(entry: HelmChartEntry): AddonDefinition<HelmAddonSetti
     description: entry.description,
     settings: settingsSchema as z.ZodType<HelmAddonSettings>,
     resolve: (settings, context) => resolveChart(entry, settings, context),
-    render: (scope, cluster, settings) => addAll(scope, entry.name, helmAddonObjects(entry, entry.name, cluster, settings, entries)),
+    objects: (cluster, settings) => helmAddonObjects(entry, entry.name, cluster, settings, entries),
   };
 }
 

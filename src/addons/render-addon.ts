@@ -10,6 +10,7 @@ import type { AddonDefinition } from './addon.js';
  */
 export function renderAddon<S>(addon: AddonDefinition<S>, cluster: WorkloadCluster, rawSettings: unknown): KubeObject[] {
   const chart = new Chart(new App(), `addon-${addon.name}`);
-  addon.render(chart, cluster, addon.settings.parse(rawSettings));
-  return chart.toJson() as KubeObject[];
+  const settings = addon.settings.parse(rawSettings);
+  addon.render?.(chart, cluster, settings);
+  return [...(chart.toJson() as KubeObject[]), ...(addon.objects?.(cluster, settings) ?? [])];
 }

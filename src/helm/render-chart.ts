@@ -3,8 +3,8 @@
  * version and API versions of the cluster it goes to. Output parsed into objects, each namespaced
  * object given the release namespace when the chart left it out (as `helm install` does), in helm's
  * order. Renders are cached in memory by everything that makes them (the chart by its digest), so a
- * fleet of a thousand clusters with the same cert-manager renders it once; each caller gets its
- * own copy of the objects. The first render of each is made twice and compared: a chart that
+ * fleet of a thousand clusters with the same cert-manager renders it once, and holds one copy of its
+ * objects' bodies (frozen): each caller gets its own metadata. The first render of each is made twice and compared: a chart that
  * generates keys or random values at render time (helm's genCA, randAlphaNum) would change on every
  * commit, and put private keys into every diff; it is refused, naming the objects, never their contents.
  */
@@ -149,9 +149,17 @@ export function renderChart(r: RenderRequest): KubeObject[] {
     const again = runHelm(r);
     objects = parseObjects(text, r);
     if (again !== text) throw new RenderError(nondeterministic(r, objects, parseObjects(again, r)));
+    for (const o of objects) deepFreeze(o);
     cache.set(key, objects);
   }
-  return structuredClone(objects);
+  // Bodies are shared by every caller (frozen); each gets its own metadata to label.
+  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, ...(o.metadata.labels ? { labels: { ...o.metadata.labels } } : {}), ...(o.metadata.annotations ? { annotations: { ...o.metadata.annotations } } : {}) } }));
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
 }
 
 /** The group/versions served by the CRDs among `objects` (what a cluster gains by applying them). */

@@ -13,9 +13,9 @@ import type { WorkloadCluster } from '../model/workload-cluster.js';
 import { addonSetId, managementSetId, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
 import { sortForApply } from '../model/apply-order.js';
 
-/** The objects of `chart` in apply order; throws when two objects share group, kind, namespace and name. */
-function chartObjects(setId: string, chart: Chart): KubeObject[] {
-  const objects = sortForApply(chart.toJson() as KubeObject[]);
+/** The objects of `chart` (and `rendered` ones) in apply order; throws when two objects share group, kind, namespace and name. */
+function chartObjects(setId: string, chart: Chart, rendered: readonly KubeObject[] = []): KubeObject[] {
+  const objects = sortForApply([...(chart.toJson() as KubeObject[]), ...rendered]);
   const seen = new Set<string>();
   for (const object of objects) {
     const group = object.apiVersion.includes('/') ? object.apiVersion.slice(0, object.apiVersion.indexOf('/')) : '';
@@ -25,6 +25,8 @@ function chartObjects(setId: string, chart: Chart): KubeObject[] {
   }
   return objects;
 }
+
+const addonObjects = (setId: string, chart: AddonChart) => chartObjects(setId, chart, chart.rendered);
 
 /** Stage names of the fleet, sorted: every declared stage, and any stage a cluster names. */
 function stageNames(fleet: Fleet): string[] {
@@ -73,7 +75,7 @@ function plan(fleet: Fleet, catalog: AddonCatalog): PlannedSet[] {
         make: () => ({
           id,
           target: { kind: 'workload', stage, cluster: cluster.name },
-          objects: chartObjects(id, new AddonChart(new App(), cluster, catalog)),
+          objects: addonObjects(id, new AddonChart(new App(), cluster, catalog)),
           addons: Object.keys(cluster.spec.addons).sort(),
         }),
       });

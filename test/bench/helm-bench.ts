@@ -3,8 +3,9 @@
  * (cert-manager, metrics-server, kyverno, cilium; real charts, vendored by tools/vendor-charts.sh),
  * through load + synth with the render cache, and per cluster without it (every cluster renders its
  * own charts: measured on a sample, the rest is the same work per cluster), against the floor:
- * `helm template` of each of the four charts once, alone. Also `clusterops synth` of the 1,000 as a
- * user runs it (the whole process, YAML to a pipe).
+ * `helm template` of each of the four charts once, alone; with the heap the sets hold. Also
+ * `clusterops synth` of 100 as a user runs it (the whole process, YAML to a pipe: kyverno's CRDs
+ * alone are 5.9 MB a cluster, so the YAML of 1,000 would be gigabytes).
  * Run: `npm run bench -- helm` (needs helm: bash tools/build-helm.sh; and Go for the charts).
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -74,6 +75,8 @@ function floorMs(charts: string): number {
 interface Row {
   clusters: number;
   cachedMs: number;
+  /** Heap in use after synth, the sets alive (after a GC when --expose-gc). */
+  heapMb: number;
   cachedHelmRuns: number;
   objects: number;
   uncachedMsPerCluster: number;
@@ -91,6 +94,8 @@ async function benchOne(charts: string, n: number): Promise<Row> {
   const cachedMs = ms(start);
   const cachedHelmRuns = helmRenderCount() - runs0;
   const objects = sets.reduce((sum, s) => sum + s.objects.length, 0);
+  (globalThis as { gc?: () => void }).gc?.();
+  const heapMb = process.memoryUsage().heapUsed / 1024 / 1024;
   // Without the cache: each sampled cluster alone, the cache dropped before it, as if nothing were shared.
   const sample = loaded.fleet.clusters.slice(0, UNCACHED_SAMPLE);
   const times: number[] = [];
@@ -101,14 +106,15 @@ async function benchOne(charts: string, n: number): Promise<Row> {
     synthFleet({ ...loaded.fleet, stages: loaded.fleet.stages.filter((s) => s.name === cluster.stage), clusters: [cluster] });
     times.push(ms(t));
   }
-  return { clusters: n, cachedMs, cachedHelmRuns, objects, uncachedMsPerCluster: spread(times).median, uncachedHelmRunsPerCluster: (helmRenderCount() - runs1) / sample.length };
+  if (sets.length === 0) throw new Error('no sets');
+  return { clusters: n, cachedMs, heapMb, cachedHelmRuns, objects, uncachedMsPerCluster: spread(times).median, uncachedHelmRunsPerCluster: (helmRenderCount() - runs1) / sample.length };
 }
 
-/** `clusterops synth` of the fleet in its own process, YAML to a pipe: what a user waits for. */
-async function cliMs(root: string): Promise<number> {
+/** `clusterops synth` of the fleet in its own process, YAML to a pipe: what a user waits for; and how many bytes it wrote. */
+async function cli(root: string): Promise<{ ms: number; bytes: number }> {
   const start = process.hrtime.bigint();
-  await promisify(execFile)(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'clusterops.js'), 'synth', '--clusters', path.join(root, 'clusters')], { maxBuffer: 2 * 1024 * 1024 * 1024 });
-  return ms(start);
+  const { stdout } = await promisify(execFile)(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'clusterops.js'), 'synth', '--clusters', path.join(root, 'clusters')], { maxBuffer: 4 * 1024 * 1024 * 1024, encoding: 'buffer' });
+  return { ms: ms(start), bytes: stdout.length };
 }
 
 export async function runHelmBench(): Promise<Row[]> {
@@ -118,17 +124,18 @@ export async function runHelmBench(): Promise<Row[]> {
   const floor = spread(floors).median;
   const rows: Row[] = [];
   for (const n of [100, 1000]) rows.push(await benchOne(charts, n));
-  const cli = spread([await cliMs(fleetRepo(charts, 1000)), await cliMs(fleetRepo(charts, 1000))]).median;
+  const cliRuns = [await cli(fleetRepo(charts, 100)), await cli(fleetRepo(charts, 100))];
+  const cliMs = spread(cliRuns.map((r) => r.ms)).median;
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`helm: floor = helm template of the 4 charts once each: ${floor.toFixed(0)} ms (median of 3; ${floors.map((f) => f.toFixed(0)).join(', ')})`);
-  out('| clusters | objects | load+synth, cached | helm runs | vs floor | without cache (per cluster, sampled) | without cache, whole fleet (projected) | cache speed-up |');
-  out('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out('| clusters | objects | load+synth, cached | helm runs | vs floor | heap with the sets | without cache (per cluster, sampled) | without cache, whole fleet (projected) | cache speed-up |');
+  out('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const projected = r.uncachedMsPerCluster * r.clusters;
     out(
-      `| ${r.clusters} | ${r.objects} | ${(r.cachedMs / 1000).toFixed(1)} s | ${r.cachedHelmRuns} | ${(r.cachedMs / floor).toFixed(1)}x | ${r.uncachedMsPerCluster.toFixed(0)} ms (${r.uncachedHelmRunsPerCluster} helm runs) | ${(projected / 1000).toFixed(0)} s | ${(projected / r.cachedMs).toFixed(0)}x |`,
+      `| ${r.clusters} | ${r.objects} | ${(r.cachedMs / 1000).toFixed(1)} s | ${r.cachedHelmRuns} | ${(r.cachedMs / floor).toFixed(1)}x | ${r.heapMb.toFixed(0)} MB | ${r.uncachedMsPerCluster.toFixed(0)} ms (${r.uncachedHelmRunsPerCluster} helm runs) | ${(projected / 1000).toFixed(0)} s | ${(projected / r.cachedMs).toFixed(0)}x |`,
     );
   }
-  out(`clusterops synth of 1,000 clusters x 4 charts, whole process to a pipe: ${(cli / 1000).toFixed(1)} s (median of 2), ${(cli / floor).toFixed(1)}x the floor`);
+  out(`clusterops synth of 100 clusters x 4 charts, whole process, YAML to a pipe: ${(cliMs / 1000).toFixed(1)} s (median of 2), ${(cliMs / floor).toFixed(1)}x the floor; ${(cliRuns[0]!.bytes / 1024 / 1024).toFixed(0)} MiB of YAML`);
   return rows;
 }

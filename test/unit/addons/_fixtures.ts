@@ -19,7 +19,7 @@ export function cluster(addons: Record<string, unknown> = {}): WorkloadCluster {
 export function render(def: AddonDefinition<any>, raw: unknown, on: WorkloadCluster = cluster()): KubeObject[] {
   const app = new App();
   const chart = new Chart(app, 'c');
-  def.render(chart, on, def.settings.parse(raw));
+  def.render!(chart, on, def.settings.parse(raw));
   return chart.toJson() as KubeObject[];
 }
 

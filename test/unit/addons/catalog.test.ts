@@ -21,7 +21,7 @@ const HAND_WRITTEN = [...ADDONS.values()].filter((def) => !def.resolve);
 function renderAll(namespace?: string): KubeObject[] {
   const on = cluster(MINIMAL);
   const chart = new Chart(new App(), 'addons', { namespace });
-  for (const def of HAND_WRITTEN) def.render(chart, on, def.settings.parse(MINIMAL[def.name]));
+  for (const def of HAND_WRITTEN) def.render!(chart, on, def.settings.parse(MINIMAL[def.name]));
   return chart.toJson() as KubeObject[];
 }
 
