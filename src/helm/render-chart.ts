@@ -8,6 +8,7 @@
  * generates keys or random values at render time (helm's genCA, randAlphaNum) would change on every
  * commit, and put private keys into every diff; it is refused, naming the objects, never their contents.
  */
+import { deepFreeze } from '../model/deep-freeze.js';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -154,12 +155,6 @@ export function renderChart(r: RenderRequest): KubeObject[] {
   }
   // Bodies are shared by every caller (frozen); each gets its own metadata to label.
   return objects.map((o) => ({ ...o, metadata: { ...o.metadata, ...(o.metadata.labels ? { labels: { ...o.metadata.labels } } : {}), ...(o.metadata.annotations ? { annotations: { ...o.metadata.annotations } } : {}) } }));
-}
-
-function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const v of Object.values(value)) deepFreeze(v);
 }
 
 /** The group/versions served by the CRDs among `objects` (what a cluster gains by applying them). */

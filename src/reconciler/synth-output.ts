@@ -1,3 +1,4 @@
+import { deepFreeze } from '../model/deep-freeze.js';
 import type { BlockedDeclaration, Problem } from '../model/blocked-declaration.js';
 import { targetOfSetId, type KubeObject, type ManifestSet, type ManifestTarget } from '../model/manifest-set.js';
 import { MANIFEST_SETS_API_VERSION } from '../model/manifest-sets-document.js';
@@ -65,6 +66,26 @@ function readBlocked(raw: unknown): BlockedDeclaration[] {
   });
 }
 
+/** The shared bodies of a document (frozen: every object that uses one holds the same copy). */
+function readBodies(raw: unknown): Array<Record<string, unknown>> {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw) || !raw.every((b) => typeof b === 'object' && b !== null && !Array.isArray(b) && !('metadata' in b))) {
+    throw new SynthError('output', 'bodies must be a list of objects without metadata');
+  }
+  for (const b of raw) deepFreeze(b);
+  return raw as Array<Record<string, unknown>>;
+}
+
+/** `o`, or the object it stands for when it refers to a shared body (`{$body, metadata}`). */
+function withBody(o: unknown, bodies: Array<Record<string, unknown>>, where: string): unknown {
+  if (typeof o !== 'object' || o === null || !('$body' in o)) return o;
+  const { $body, metadata, ...rest } = o as { $body: unknown; metadata?: unknown };
+  if (typeof $body !== 'number' || !Number.isInteger($body) || bodies[$body] === undefined || Object.keys(rest).length > 0) {
+    throw new SynthError('output', `${where}: $body ${describe($body)} is not an index of bodies (and nothing but metadata goes beside it)`);
+  }
+  return { ...bodies[$body], metadata };
+}
+
 /**
  * The ManifestSets of a `synth --format sets-json` document, checked: the schema version, each
  * set's id and its target (which must agree), no id twice, and that every object is a Kubernetes
@@ -80,11 +101,12 @@ export function readManifestSets(text: string): ManifestSetsRead {
   } catch (error) {
     throw new SynthError('output', `the synth output is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }
-  const d = doc as { apiVersion?: unknown; sets?: unknown; blocked?: unknown };
+  const d = doc as { apiVersion?: unknown; sets?: unknown; blocked?: unknown; bodies?: unknown };
   if (typeof doc !== 'object' || doc === null || d.apiVersion !== MANIFEST_SETS_API_VERSION) {
     throw new SynthError('output', `${NO_INTERFACE}: it speaks ${describe(d?.apiVersion)}; ${UPGRADE}`);
   }
   if (!Array.isArray(d.sets)) throw new SynthError('output', 'the synth output has no list of sets');
+  const bodies = readBodies(d.bodies);
   const seen = new Set<string>();
   const sets = d.sets.map((raw: unknown, i: number): ManifestSet => {
     const s = raw as { id?: unknown; target?: unknown; objects?: unknown; addons?: unknown };
@@ -98,7 +120,8 @@ export function readManifestSets(text: string): ManifestSetsRead {
     if (seen.has(s.id)) throw new SynthError('output', `${where}: ManifestSet ${s.id} appears twice`);
     seen.add(s.id);
     if (!Array.isArray(s.objects)) throw new SynthError('output', `${where} (${s.id}): objects must be a list`);
-    s.objects.forEach((o: unknown, j: number) => {
+    s.objects = s.objects.map((o: unknown, j: number) => withBody(o, bodies, `${where}.objects[${j}] (${s.id})`));
+    (s.objects as unknown[]).forEach((o: unknown, j: number) => {
       if (!isKubeObject(o)) throw new SynthError('output', `${where}.objects[${j}] (${s.id}): not a Kubernetes object (apiVersion, kind and metadata.name): ${describe(o)}`);
     });
     const addons = s.addons;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MANIFEST_SETS_API_VERSION } from '../../../src/model/manifest-sets-document.js';
+import { MANIFEST_SETS_API_VERSION, manifestSetsDocument } from '../../../src/model/manifest-sets-document.js';
 import { missingInterface, readManifestSets } from '../../../src/reconciler/synth-output.js';
 import { SynthError } from '../../../src/reconciler/synth-error.js';
 
@@ -57,5 +57,23 @@ describe('readManifestSets', () => {
       expect(() => readManifestSets(text)).toThrow(message);
     }
     expect(() => readManifestSets('{"apiVersion": ')).toThrow(/not valid JSON/);
+  });
+
+  it('writes a body shared in memory once (a chart CRD in every cluster), and reads it back into the same objects', () => {
+    const crdSpec = { group: 'x.io', names: { kind: 'X', plural: 'xs' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { big: 'y'.repeat(10_000) } }] };
+    const crd = (cluster: string) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'xs.x.io', labels: { 'clusterops.io/cluster': cluster } }, spec: crdSpec });
+    const own = (cluster: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data: { cluster } });
+    const sets = ['a', 'b', 'c'].map((c) => ({ id: `addons.prod.${c}`, target: { kind: 'workload' as const, stage: 'prod', cluster: c }, objects: [crd(c), own(c)], addons: ['x'] }));
+    const text = JSON.stringify(manifestSetsDocument(sets));
+    // One copy of the CRD's schema, not three; the ConfigMaps (different data) as they are.
+    expect(text.split('y'.repeat(10_000)).length - 1).toBe(1);
+    const read = readManifestSets(text);
+    expect(read.sets).toEqual(sets);
+    // Shared, and frozen: no set can change another's.
+    expect(read.sets[0]!.objects[0]!.spec).toBe(read.sets[2]!.objects[0]!.spec);
+    expect(Object.isFrozen(read.sets[1]!.objects[0]!.spec)).toBe(true);
+    expect(() => readManifestSets(JSON.stringify({ apiVersion: MANIFEST_SETS_API_VERSION, sets: [{ ...sets[0], objects: [{ $body: 3, metadata: { name: 'x' } }] }], bodies: [] }))).toThrow(
+      /objects\[0\] \(addons\.prod\.a\): \$body 3 is not an index of bodies/,
+    );
   });
 });
