@@ -54,9 +54,26 @@ function prepare(value: unknown): unknown {
   return new Map(entries.map(([key, item]) => [quotedIfAmbiguous(key), item]));
 }
 
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+
+/** The YAML of `key: value` for frozen values (a Helm chart's body, shared by every cluster), written once. */
+const frozenFields = new WeakMap<object, Map<string, string>>();
+
+/** One top-level field as YAML: a block mapping is the concatenation of its fields'. */
+function fieldYaml(key: string, value: unknown): string {
+  if (typeof value !== 'object' || value === null || !Object.isFrozen(value)) return stringify(prepare({ [key]: value }), YAML_OPTIONS);
+  let byKey = frozenFields.get(value);
+  if (!byKey) frozenFields.set(value, (byKey = new Map()));
+  let text = byKey.get(key);
+  if (text === undefined) byKey.set(key, (text = stringify(prepare({ [key]: value }), YAML_OPTIONS)));
+  return text;
+}
+
 /** One object as a YAML document, starting with `---`. */
 function documentYaml(object: KubeObject): string {
-  return `---\n${stringify(prepare(object), { lineWidth: 0, aliasDuplicateObjects: false })}`;
+  const shared = Object.values(object).some((v) => typeof v === 'object' && v !== null && Object.isFrozen(v));
+  if (!shared) return `---\n${stringify(prepare(object), YAML_OPTIONS)}`;
+  return `---\n${Object.entries(object).filter(([, v]) => v !== undefined).map(([k, v]) => fieldYaml(k, v)).join('')}`;
 }
 
 /** `objects` as a multi-document YAML stream, one `---`-headed document per object, in the order given. */

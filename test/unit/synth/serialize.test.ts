@@ -1,3 +1,4 @@
+import { deepFreeze } from '../../../src/model/deep-freeze.js';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,5 +126,12 @@ describe('writeManifestSets', () => {
   test('refuses a stage or cluster name that would leave the folder', async () => {
     const evil: ManifestSet = { id: 'management...', target: { kind: 'management', stage: '..' }, objects: [] };
     await expect(writeManifestSets([evil], dir)).rejects.toThrow('cannot be a folder name');
+  });
+
+  test('writes an object whose body is frozen and shared (a Helm chart body) byte for byte as the same object unshared, and writes the body once', () => {
+    const spec = deepFreeze({ on: 'yes', version: '1.10', empty: {}, none: [], list: [{ a: 1 }, 'off'], nested: { deep: { text: 'line one\nline two' } } });
+    const object = (cluster: string) => ({ apiVersion: 'x.io/v1', kind: 'Thing', metadata: { name: 't', labels: { 'clusterops.io/cluster': cluster } }, spec, data: { plain: 'no' } });
+    const unshared = (cluster: string) => structuredClone(object(cluster));
+    expect(toYaml([object('a'), object('b')])).toBe(toYaml([unshared('a'), unshared('b')]));
   });
 });
