@@ -10,7 +10,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { MANIFEST_SETS_API_VERSION } from '../model/manifest-sets-document.js';
+import { manifestSetsDocument } from '../model/manifest-sets-document.js';
 import { readBoundedBody } from './request-body.js';
 import type { Synthesizer } from './revisions.js';
 import { SynthError } from './synth-error.js';
@@ -42,7 +42,7 @@ export async function startSynthServer(o: { socket: string; workDir: string; syn
       queue = run.catch(() => undefined);
       try {
         const result = await run;
-        answer(200, { apiVersion: MANIFEST_SETS_API_VERSION, sets: result.sets, blocked: result.blocked, timings: result.timings });
+        answer(200, { ...manifestSetsDocument(result.sets, result.blocked), timings: result.timings });
       } catch (error) {
         const phase = error instanceof SynthError ? error.phase : 'synth';
         answer(422, { error: { phase, message: error instanceof Error ? error.message : String(error) } });
