@@ -14,6 +14,7 @@ import { findHelm, HELM_ENV, HelmUnavailableError } from '../helm/helm-binary.js
 import { ChartError } from '../helm/chart-dir.js';
 import { CHART_CACHE_ENV, CHART_PULL_ENV, pullRemoteChart } from '../helm/chart-pull.js';
 import { remoteChartsOf } from '../spec/remote-charts.js';
+import { declaredAddons } from '../spec/raw-declarations.js';
 import { TRANSPILE_SCRIPT } from './_transpile-script.js';
 import { missingInterface, readManifestSets, SYNTH_SETS_ARGS, type ManifestSetsRead } from './synth-output.js';
 
@@ -66,6 +67,21 @@ export interface SynthResult {
   blocked: BlockedDeclaration[];
   /** Time of each step, for logs. */
   timings: Partial<Record<'install' | 'build' | 'synth', number>>;
+}
+
+/**
+ * The add-on sets with the add-ons their clusters declare as this reconciler reads the revision's
+ * files, not as its code says: what decides that members of an add-on were removed on purpose (not
+ * counted against the mass-prune limit) is never the untrusted output's claim. A set whose cluster
+ * is not found declares nothing that way, so every prune of it counts.
+ */
+function withDeclaredAddons(sets: ManifestSet[], declared: Map<string, string[]>): ManifestSet[] {
+  return sets.map((set) => {
+    if (set.target.kind !== 'workload') return set;
+    const { addons: _, ...rest } = set;
+    const names = declared.get(`${set.target.stage}/${set.target.cluster}`);
+    return names ? { ...rest, addons: names } : rest;
+  });
 }
 
 /** Environment variables `npm ci` may see (it runs none of the revision's code); cluster and cloud credentials are left out. */
@@ -144,9 +160,9 @@ export class SynthRunner {
     await this.build(checkout, lockHash);
     timings.build = Date.now() - t;
     t = Date.now();
-    const { sets, blocked } = await this.runSynth(checkout);
+    const read = await this.runSynth(checkout);
     timings.synth = Date.now() - t;
-    return { sets, blocked, timings };
+    return { sets: withDeclaredAddons(read.sets, declaredAddons(path.join(checkout, 'clusters'))), blocked: read.blocked, timings };
   }
 
   private get cacheDir(): string {
