@@ -122,6 +122,8 @@ const ADDONS_READY: Rule[] = [
 ];
 
 const replicas = (r: Replicas | undefined) => `${r?.ready ?? 0}/${r?.desired ?? 0}`;
+/** Replicas are wanted and none is counted ready. */
+const noneReady = (r: Replicas | undefined) => (r?.desired ?? 0) > 0 && (r?.ready ?? 0) === 0;
 
 /**
  * ClusterAvailable: Cluster API's own verdict on the cluster (the v1beta2 Available condition of its
@@ -137,6 +139,16 @@ const CLUSTER_AVAILABLE: Rule[] = [
   {
     when: (f) => !f.clusterApi!.available,
     then: () => ({ status: 'Unknown', reason: 'NoClusterAPIStatus', message: 'Cluster API has not reported on the Cluster (are its controllers running?)' }),
+  },
+  {
+    // Cluster API's counters lag its condition while it recounts (seen under load after an API server
+    // restart: Available=True with 0 of 3 workers ready). Ready is not said until the two agree.
+    when: (f) => f.clusterApi!.available!.status === 'True' && (noneReady(f.clusterApi!.controlPlane) || noneReady(f.clusterApi!.workers)),
+    then: (f) => ({
+      status: 'Unknown',
+      reason: 'Counting',
+      message: `Cluster API says Available but counts control plane ${replicas(f.clusterApi!.controlPlane)} ready, workers ${replicas(f.clusterApi!.workers)} ready; waiting for the two to agree`,
+    }),
   },
   {
     when: (f) => f.clusterApi!.available!.status === 'True',

@@ -15,6 +15,9 @@ const AVAILABLE: ClusterApiFacts = {
   deleting: false,
 };
 
+/** The phase while Cluster API's counters disagree with its Available condition. */
+const PHASE_WHILE_COUNTING = 'Unavailable';
+
 /** A cluster whose management set and add-ons are applied and healthy at REV. */
 function facts(overrides: Partial<StatusFacts> = {}): StatusFacts {
   return {
@@ -60,7 +63,13 @@ describe('clusterStatus', () => {
     ],
     ['provisioned once, not available now', { ...AVAILABLE, available: { status: 'False', reason: 'NotAvailable' } }, 'Unavailable', 'False', 'NotAvailable', 'NotAvailable'],
     ['deleting', { ...AVAILABLE, deleting: true }, 'Deleting', 'False', 'Deleting', 'Deleting'],
+    ['Available while it counts no ready worker of 3', { ...AVAILABLE, workers: { desired: 3, ready: 0 } }, PHASE_WHILE_COUNTING, 'Unknown', 'Counting', 'Counting'],
+    ['Available while it counts no ready control-plane replica', { ...AVAILABLE, controlPlane: { desired: 1 } }, PHASE_WHILE_COUNTING, 'Unknown', 'Counting', 'Counting'],
   ];
+  it('is Ready when Cluster API says Available with no worker wanted (scaled to zero)', () => {
+    expect(clusterStatus(facts({ clusterApi: { ...AVAILABLE, workers: { desired: 0, ready: 0 } } })).conditions[0]).toMatchObject({ type: 'Ready', status: 'True' });
+  });
+
   for (const [name, clusterApi, phase, status, reason, readyReason] of clusterRows) {
     it(`is not Ready while Cluster API's Cluster is ${name}`, () => {
       const s = clusterStatus(facts({ clusterApi }));
