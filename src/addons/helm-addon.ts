@@ -11,7 +11,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ChartError, knownChartDir, type ChartDir } from '../helm/chart-dir.js';
 import { isRemoteChart } from '../helm/chart-pull.js';
-import { renderChart, servedApiVersions, type RenderRequest } from '../helm/render-chart.js';
+import { renderChart, servedApiVersions, sharedRender, type RenderRequest } from '../helm/render-chart.js';
 import { coalesceValues, valuesProblems } from '../helm/values-schema.js';
 import { ADDON_LABEL, PRUNE_ANNOTATION, type KubeObject } from '../model/manifest-set.js';
 import type { WorkloadCluster } from '../model/workload-cluster.js';
@@ -165,13 +165,19 @@ const isHelmSettings = (s: unknown): s is HelmAddonSettings & { resolved: Resolv
  * chart sees does not depend on the order of the add-ons.
  */
 function clusterApiVersions(cluster: WorkloadCluster, entries: (name: string) => HelmChartEntry): string[] {
+  let versions = apiVersionsOf.get(cluster);
+  if (versions) return versions;
   const out = new Set<string>();
   for (const [name, settings] of Object.entries(cluster.spec.addons)) {
     if (!isHelmSettings(settings)) continue;
-    for (const v of servedApiVersions(renderChart(requestOf(entries(name), name, settings, cluster, [])))) out.add(v);
+    for (const v of servedApiVersions(sharedRender(requestOf(entries(name), name, settings, cluster, [])))) out.add(v);
   }
-  return [...out].sort();
+  apiVersionsOf.set(cluster, (versions = [...out].sort()));
+  return versions;
 }
+
+/** clusterApiVersions of each cluster, worked out once for all of its Helm add-ons. */
+const apiVersionsOf = new WeakMap<WorkloadCluster, string[]>();
 
 /** The objects of one Helm add-on for `cluster`, as applied: labelled with the add-on, CRDs kept on prune unless opted in. */
 export function helmAddonObjects(entry: HelmChartEntry, name: string, cluster: WorkloadCluster, settings: HelmAddonSettings, entries: (name: string) => HelmChartEntry): KubeObject[] {

@@ -54,11 +54,14 @@ const CONTAINERS: Record<string, (reads: GuardReads, c: GuardCandidate) => Promi
 
 /**
  * Objects whose deletion with a container is expected and harmless: what Kubernetes itself puts in
- * every namespace, events, and objects with owner references (garbage collection follows their
- * owners, which are judged themselves).
+ * every namespace, events, objects with owner references (garbage collection follows their owners,
+ * which are judged themselves), and the Endpoints of a Service this prune deletes (the endpoints
+ * controller keeps them without an owner reference, and they go with it). `going` holds the refKeys
+ * of the candidates this prune deletes.
  */
-const EXPECTED_DEPENDENTS: ReadonlyArray<(d: Dependent) => boolean> = [
+const EXPECTED_DEPENDENTS: ReadonlyArray<(d: Dependent, going: ReadonlySet<string>) => boolean> = [
   (d) => d.ref.kind === 'Event',
+  (d, going) => d.ref.group === '' && d.ref.kind === 'Endpoints' && going.has(refKey({ ...d.ref, kind: 'Service' })),
   (d) => d.ref.group === '' && d.ref.kind === 'ServiceAccount' && d.ref.name === 'default',
   (d) => d.ref.group === '' && d.ref.kind === 'ConfigMap' && d.ref.name === 'kube-root-ca.crt',
   (d) => d.live.ownerUids.length > 0,
@@ -121,12 +124,10 @@ export async function keptCandidates(reads: GuardReads, candidates: GuardCandida
     }
     const going = candidates.filter((c) => !kept.has(refKey(c.ref)));
     const deleting = new Set(going.map((c) => c.live.uid));
-    // The Endpoints of a Service are kept by the endpoints controller (no owner reference) and go with it.
-    const servicesGoing = new Set(going.filter((c) => c.ref.group === '' && c.ref.kind === 'Service').map((c) => `${c.ref.namespace}/${c.ref.name}`));
-    const endpointsOfGoingService = (d: Dependent) => d.ref.group === '' && d.ref.kind === 'Endpoints' && servicesGoing.has(`${d.ref.namespace}/${d.ref.name}`);
+    const goingKeys = new Set(going.map((c) => refKey(c.ref)));
     for (const [key, dependents] of contents) {
       if (kept.has(key)) continue;
-      const blocking = dependents.filter((d) => !deleting.has(d.live.uid) && !endpointsOfGoingService(d) && !EXPECTED_DEPENDENTS.some((expected) => expected(d)));
+      const blocking = dependents.filter((d) => !deleting.has(d.live.uid) && !EXPECTED_DEPENDENTS.some((expected) => expected(d, goingKeys)));
       if (blocking.length === 0) continue;
       const shown = blocking.slice(0, 3).map((d) => displayRef(d.ref)).join(', ');
       keep(key, `still holds ${blocking.length} object(s) prune does not delete: ${shown}${blocking.length > 3 ? ', …' : ''}`);

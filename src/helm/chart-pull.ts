@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { cacheDir } from '../model/tool-cache.js';
 import { ChartError } from './chart-dir.js';
-import { findHelm } from './helm-binary.js';
+import { findHelm, helmEnv, helmSaid } from './helm-binary.js';
 
 /** Environment variable of the folder remote charts are cached in. */
 export const CHART_CACHE_ENV = 'CLUSTEROPS_CHART_CACHE';
@@ -52,14 +52,10 @@ function lastFailure(cache: string, digest: string): string | undefined {
   return existsSync(note) ? readFileSync(note, 'utf8') : undefined;
 }
 
-/** The command line and environment of `helm pull` of `c` into `scratch`. */
-function pullCommand(c: RemoteChart, scratch: string) {
-  const args = ['pull', c.ref, '--destination', scratch, ...(c.version && c.ref.startsWith('oci://') ? ['--version', c.version] : [])];
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch, HELM_CACHE_HOME: path.join(scratch, 'cache'), HELM_CONFIG_HOME: path.join(scratch, 'config'), HELM_DATA_HOME: path.join(scratch, 'data'), ...proxyEnv() };
-  return { file: findHelm(), args, env };
+/** The command line of `helm pull` of `c` into `scratch`. */
+function pullArgs(c: RemoteChart, scratch: string): string[] {
+  return ['pull', c.ref, '--destination', scratch, ...(c.version && c.ref.startsWith('oci://') ? ['--version', c.version] : [])];
 }
-
-const helmSaid = (error: unknown) => String((error as { stderr?: unknown }).stderr ?? '').trim().replace(/^Error: /, '').split('\n')[0] || (error as Error).message;
 
 /** After `helm pull` wrote into `scratch`: checks the archive's digest and unpacks it into the cache; its chart folder. */
 function keepPulled(cache: string, c: RemoteChart, scratch: string): string {
@@ -99,26 +95,40 @@ function cachedOrRefused(c: RemoteChart, cache: string, pull: boolean): string |
 }
 
 /**
- * The folder of remote chart `c`, from the cache or, with `pull`, pulled into it now. Throws
- * ChartError saying what went wrong (unreachable, wrong digest, not cached and no network here).
+ * Pulls `c` into the cache when it is not there: `run` runs helm (synchronously or not), then the
+ * archive is checked and unpacked, or the failure noted. The one body of both entry points below.
+ */
+function pullInto<R>(c: RemoteChart, cache: string, run: (file: string, args: string[], env: NodeJS.ProcessEnv) => R, then: (ran: R, finish: (error?: unknown) => string) => string | Promise<string>) {
+  mkdirSync(cache, { recursive: true });
+  const scratch = mkdtempSync(path.join(cache, '.pull-'));
+  const finish = (error?: unknown): string => {
+    try {
+      if (error !== undefined) throw remember(cache, c.digest, helmSaid(error));
+      return keepPulled(cache, c, scratch);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  };
+  let ran: R;
+  try {
+    ran = run(findHelm(), pullArgs(c, scratch), helmEnv(scratch));
+  } catch (error) {
+    return finish(error);
+  }
+  return then(ran, finish);
+}
+
+/**
+ * The folder of remote chart `c`, from the cache or, with `pull`, pulled into it now (blocking: the
+ * loader's resolve is synchronous). Throws ChartError saying what went wrong (unreachable, wrong
+ * digest, not cached and no network here).
  */
 export function remoteChartDir(c: RemoteChart, options: RemoteChartOptions): string {
   const cache = options.cache ?? chartCacheDir();
   const hit = cachedOrRefused(c, cache, options.pull);
   if (hit) return hit;
-  mkdirSync(cache, { recursive: true });
-  const scratch = mkdtempSync(path.join(cache, '.pull-'));
-  try {
-    const { file, args, env } = pullCommand(c, scratch);
-    try {
-      execFileSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 60_000, env });
-    } catch (error) {
-      throw remember(cache, c.digest, helmSaid(error));
-    }
-    return keepPulled(cache, c, scratch);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  const timeout = options.timeoutMs ?? 60_000;
+  return pullInto(c, cache, (file, args, env) => execFileSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout, env }), (_, finish) => finish()) as string;
 }
 
 /** remoteChartDir with `pull`, without blocking the event loop while helm pulls (the reconciler's). */
@@ -126,19 +136,8 @@ export async function pullRemoteChart(c: RemoteChart, options: Omit<RemoteChartO
   const cache = options.cache ?? chartCacheDir();
   const hit = cachedOrRefused(c, cache, true);
   if (hit) return hit;
-  mkdirSync(cache, { recursive: true });
-  const scratch = mkdtempSync(path.join(cache, '.pull-'));
-  try {
-    const { file, args, env } = pullCommand(c, scratch);
-    try {
-      await promisify(execFile)(file, args, { timeout: options.timeoutMs ?? 60_000, env });
-    } catch (error) {
-      throw remember(cache, c.digest, helmSaid(error));
-    }
-    return keepPulled(cache, c, scratch);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  const timeout = options.timeoutMs ?? 60_000;
+  return pullInto(c, cache, (file, args, env) => promisify(execFile)(file, args, { timeout, env }), (ran, finish) => ran.then(() => finish(), (error: unknown) => finish(error)));
 }
 
 /** Leaves a note of why a pull failed (read by loads without network), and returns the error. */
@@ -148,5 +147,3 @@ function remember(cache: string, digest: string, why: string): ChartError {
   writeFileSync(path.join(entry, 'pull-failed'), why);
   return new ChartError(`could not be pulled: ${why}`);
 }
-
-const proxyEnv = () => Object.fromEntries(['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));

@@ -10,6 +10,25 @@ import { cacheDir, installationDir, toolVersions } from '../model/tool-cache.js'
 /** Environment variable naming the helm binary, before the cache and $PATH are searched. */
 export const HELM_ENV = 'CLUSTEROPS_HELM';
 
+/** The whole environment of a helm run: its config, cache and data homes under `home` (never the user's ~/.config/helm), and the proxies. */
+export function helmEnv(home: string): NodeJS.ProcessEnv {
+  const proxies = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'no_proxy'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []));
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    HELM_CACHE_HOME: path.join(home, 'cache'),
+    HELM_CONFIG_HOME: path.join(home, 'config'),
+    HELM_DATA_HOME: path.join(home, 'data'),
+    ...Object.fromEntries(proxies),
+  };
+}
+
+/** What a failed helm run said: the first `lines` of its stderr without helm's `Error: `, else the error's own message. */
+export function helmSaid(error: unknown, lines = 1): string {
+  const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+  return stderr.replace(/^Error: /, '').split('\n').slice(0, lines).join('\n') || (error as Error).message;
+}
+
 /** No helm binary was found; the message says how to get one. */
 export class HelmUnavailableError extends Error {}
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../model/manifest-set.js';
-import { findHelm } from './helm-binary.js';
+import { findHelm, helmEnv, helmSaid } from './helm-binary.js';
 
 /** What makes one render. */
 export interface RenderRequest {
@@ -84,22 +84,9 @@ function runHelm(r: RenderRequest): string {
   for (const v of [...r.apiVersions].sort()) args.push('--api-versions', v);
   renders++;
   try {
-    return execFileSync(findHelm(), args, {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: dir,
-        HELM_CACHE_HOME: path.join(dir, 'cache'),
-        HELM_CONFIG_HOME: path.join(dir, 'config'),
-        HELM_DATA_HOME: path.join(dir, 'data'),
-      },
-    });
+    return execFileSync(findHelm(), args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'], env: helmEnv(dir) });
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
-    const said = stderr.replace(/^Error: /, '').split('\n').slice(0, 8).join('\n') || (error as Error).message;
-    throw new RenderError(`helm template of chart ${r.chart.name} ${r.chart.version}: ${said}`);
+    throw new RenderError(`helm template of chart ${r.chart.name} ${r.chart.version}: ${helmSaid(error, 8)}`);
   } finally {
     rmSync(valuesFile, { force: true });
   }
@@ -143,6 +130,12 @@ function nondeterministic(r: RenderRequest, a: KubeObject[], b: KubeObject[]): s
 
 /** The objects `helm template` renders for `r`, from the cache when the same render ran before. */
 export function renderChart(r: RenderRequest): KubeObject[] {
+  // Bodies are shared by every caller (frozen); each gets its own metadata to label.
+  return sharedRender(r).map((o) => ({ ...o, metadata: { ...o.metadata, ...(o.metadata.labels ? { labels: { ...o.metadata.labels } } : {}), ...(o.metadata.annotations ? { annotations: { ...o.metadata.annotations } } : {}) } }));
+}
+
+/** The cached, frozen objects of `r` themselves (rendered now when they are not cached): for reading only. */
+export function sharedRender(r: RenderRequest): readonly KubeObject[] {
   const key = keyOf(r);
   let objects = cache.get(key);
   if (!objects) {
@@ -153,8 +146,7 @@ export function renderChart(r: RenderRequest): KubeObject[] {
     for (const o of objects) deepFreeze(o);
     cache.set(key, objects);
   }
-  // Bodies are shared by every caller (frozen); each gets its own metadata to label.
-  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, ...(o.metadata.labels ? { labels: { ...o.metadata.labels } } : {}), ...(o.metadata.annotations ? { annotations: { ...o.metadata.annotations } } : {}) } }));
+  return objects;
 }
 
 /** The group/versions served by the CRDs among `objects` (what a cluster gains by applying them). */

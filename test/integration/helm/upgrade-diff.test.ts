@@ -2,13 +2,13 @@
 // from v1.21.1 to v1.21.2 in a pull request, and `clusterops ci` shows, per cluster of that stage
 // and offline, the exact object changes (the images and version labels the new chart renders),
 // while production, still on the old version, shows none. Then production is promoted by a commit.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ciCommand } from '../../../src/cli/commands/ci.js';
 import { writeFleet } from '../../../src/testing.js';
 import { runCommand } from '../../_run-command.js';
+import { prRepo } from '../../_pr-repo.js';
 import { vendorInto } from './_charts.js';
 
 const stage = (name: string, version: string) => `apiVersion: clusterops.io/v1alpha1
@@ -38,13 +38,7 @@ function repository(): { root: string; git: (...args: string[]) => string } {
     'clusterops-helm-upgrade-',
   );
   vendorInto(root, 'cert-manager/v1.21.1', 'cert-manager/v1.21.2');
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  git('checkout', '-qb', 'pr');
-  return { root, git };
+  return { root, git: prRepo(root) };
 }
 
 const ci = (root: string) => runCommand(ciCommand, ['--clusters', path.join(root, 'clusters'), '--no-preview']);

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ciCommand } from '../../../src/cli/commands/ci.js';
 import { declarationYaml, writeFleet } from '../../../src/testing.js';
 import { runCommand } from '../../_run-command.js';
+import { prRepo } from '../../_pr-repo.js';
 
 const cluster = (name: string, version = 'v1.33.4') =>
   declarationYaml(name, { controlPlaneReplicas: 3, nodePools: [{ name: 'general', replicas: 3 }], spec: { kubernetesVersion: version } });
@@ -14,13 +14,7 @@ const stage = (name: string, defaults: Record<string, unknown>) =>
 /** A git repository whose `main` holds `files` under clusters/, checked out on a `pr` branch. */
 function repository(files: Record<string, string>): { root: string; git: (...args: string[]) => string } {
   const root = writeFleet(Object.fromEntries(Object.entries(files).map(([p, c]) => [`clusters/${p}`, c])), 'clusterops-ci-repo-');
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
-  git('init', '-q', '-b', 'main');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  git('checkout', '-qb', 'pr');
-  return { root, git };
+  return { root, git: prRepo(root) };
 }
 
 const ci = (root: string, ...args: string[]) => runCommand(ciCommand, ['--clusters', path.join(root, 'clusters'), '--no-preview', ...args]);
