@@ -111,6 +111,27 @@ export function workloadClusterCrd(): KubeObject {
                         properties: { file: { type: 'string' }, line: { type: 'integer' }, column: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
                       },
                     },
+                    waitingChanges: {
+                      type: 'array',
+                      description: 'While suspended: what waitingRevision would change if it were resumed, object by object (at most 50; values as short text, never a secret).',
+                      items: {
+                        type: 'object',
+                        required: ['action', 'kind', 'name', 'where'],
+                        properties: {
+                          action: { type: 'string', enum: ['created', 'changed', 'deleted'] },
+                          kind: { type: 'string' },
+                          name: { type: 'string' },
+                          namespace: { type: 'string' },
+                          where: { type: 'string', enum: ['management', 'addons'] },
+                          fields: {
+                            type: 'array',
+                            items: { type: 'object', required: ['path'], properties: { path: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } },
+                          },
+                          moreFields: { type: 'integer' },
+                        },
+                      },
+                    },
+                    waitingChangesMore: { type: 'integer', description: 'Objects that would change beyond those listed in waitingChanges.' },
                     history: {
                       type: 'array',
                       description: 'The revisions applied to this cluster, newest first (at most 10).',

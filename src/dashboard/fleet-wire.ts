@@ -5,8 +5,9 @@
  */
 import type { ClusterSummary } from '../model/cluster-summary.js';
 import type { ClusterTreeNode } from '../model/cluster-tree.js';
+import type { WaitingChange } from '../model/waiting-change.js';
 
-export type { ClusterTreeNode };
+export type { ClusterTreeNode, WaitingChange };
 
 /** A row of the fleet table: the summary, and the object's resourceVersion (a page shown of it is stale when this moves). */
 export type FleetRow = ClusterSummary & { resourceVersion: string };
@@ -72,6 +73,8 @@ export interface ClusterObject {
     revision?: string;
     attemptedRevision?: string;
     waitingRevision?: string;
+    waitingChanges?: WaitingChange[];
+    waitingChangesMore?: number;
     lastAppliedTime?: string;
     lastHandledReconcileAt?: string;
     lastError?: string;

@@ -29,8 +29,8 @@ export interface InformerOptions<T extends WatchedObject> {
   fieldSelector?: string;
   /** Called for every change, in order; also for the differences a re-list finds. */
   onEvent(event: WatchEvent<T>): void;
-  /** Called when a list or watch failed; the informer retries by itself. @default ignored */
-  onError?(error: unknown): void;
+  /** Called when a list or watch failed, with the wait before it tries again (by itself). @default ignored */
+  onError?(error: unknown, retryInMs: number): void;
   /** Server-side length of one watch request, in seconds. @default 300 */
   watchSeconds?: number;
   /** Longest wait between attempts after failures. @default 30_000 */
@@ -91,12 +91,16 @@ export class Informer<T extends WatchedObject> {
         failures = 0;
       } catch (error) {
         if (this.abort.signal.aborted) return;
-        // An expired resourceVersion needs a new list; any other failure too, after a backoff.
+        // An expired resourceVersion needs a new list; any other failure too, after a backoff. A
+        // collection that is not served (yet: its CRD is being installed) is looked for every
+        // second, so a watch started before the CRD exists lists it as soon as it does.
         resourceVersion = undefined;
         if (!(error instanceof KubeError && error.status === 410)) {
-          this.options.onError?.(error);
           failures++;
-          await delay(Math.min(this.options.maxBackoffMs ?? 30_000, 250 * 2 ** Math.min(failures, 10)), this.abort.signal);
+          const notServed = error instanceof KubeError && error.status === 404;
+          const wait = Math.min(this.options.maxBackoffMs ?? 30_000, notServed ? NOT_SERVED_RETRY_MS : 250 * 2 ** Math.min(failures, 10));
+          this.options.onError?.(error, wait);
+          await delay(wait, this.abort.signal);
         }
       }
     }
@@ -179,6 +183,9 @@ export class Informer<T extends WatchedObject> {
     this.options.onEvent({ type, object });
   }
 }
+
+/** How often a collection that is not served is looked for again. */
+const NOT_SERVED_RETRY_MS = 1000;
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -7,6 +7,7 @@ import type { Action } from '../model/outcome.js';
 import type { ClusterApiFacts } from './cluster-api-facts.js';
 import { formatProblem, type Problem } from '../spec/problem.js';
 import type { StackUpReport } from './stack-runner.js';
+import type { WaitingChanges } from './waiting-changes.js';
 import { HISTORY_LENGTH, type ConditionInput, type HistoryEntry, type Phase, type Replicas, type WorkloadClusterStatus } from './status.js';
 
 /** What the reconciler knows about one ManifestSet of a cluster. */
@@ -52,6 +53,8 @@ export interface StatusFacts {
   lastRevision?: string;
   /** Its history so far, newest first. */
   history?: HistoryEntry[];
+  /** Suspended: what the revision that waits would change if it were resumed. */
+  waitingChanges?: WaitingChanges;
   /** Now, for a new history entry (RFC 3339). */
   now?: string;
 }
@@ -95,6 +98,15 @@ const SYNCED: Rule[] = [
   { when: (f) => f.rejected?.phase === 'pulumi', then: (f) => ({ status: 'False', reason: 'StackUpFailed', message: rejectedMessage(f) }) },
   { when: (f) => !!f.rejected, then: (f) => ({ status: 'False', reason: 'RevisionRejected', message: rejectedMessage(f) }) },
   { when: (f) => !!f.held, then: (f) => ({ status: 'False', reason: 'DeclarationInvalid', message: heldMessage(f) }) },
+  {
+    // Its objects are those of the revision it stays on, not the newest one's: never `applied`.
+    when: (f) => f.suspended && !!f.lastRevision && f.lastRevision !== f.goodRevision,
+    then: (f) => ({
+      status: 'Unknown',
+      reason: 'Suspended',
+      message: `reconciling is suspended; revision ${f.goodRevision.slice(0, 12)} waits, the cluster stays on revision ${f.lastRevision!.slice(0, 12)}`,
+    }),
+  },
   { when: (f) => !!f.management?.lastError, then: (f) => ({ status: 'False', reason: 'ApplyFailed', message: f.management!.lastError! }) },
   { when: (f) => !f.management || f.management.inSync, then: (f) => ({ status: 'True', reason: 'Applied', message: `revision ${f.goodRevision} applied` }) },
   { when: () => true, then: () => ({ status: 'Unknown', reason: 'Progressing', message: 'not applied yet' }) },
@@ -224,6 +236,7 @@ export function clusterStatus(f: StatusFacts): WorkloadClusterStatus {
     ...(revision ? { revision } : {}),
     attemptedRevision: f.lastFetched ?? f.goodRevision,
     ...(waitingRevision ? { waitingRevision } : {}),
+    ...(waitingRevision && f.waitingChanges ? { waitingChanges: f.waitingChanges.changes, ...(f.waitingChanges.more ? { waitingChangesMore: f.waitingChanges.more } : {}) } : {}),
     ...(f.held
       ? {
           problems: f.held.problems

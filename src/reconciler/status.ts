@@ -1,5 +1,6 @@
 import { KubeError, type KubeApi } from '../kube/client.js';
 import type { Action } from '../apply/change-set.js';
+import type { WaitingChange } from '../model/waiting-change.js';
 import { WORKLOAD_CLUSTER_API_VERSION, WORKLOAD_CLUSTER_PLURAL } from '../charts/workload-cluster-crd.js';
 
 /** Phases a WorkloadCluster goes through, as `kubectl get workloadclusters` shows them. */
@@ -29,6 +30,10 @@ export interface WorkloadClusterStatus {
   waitingRevision?: string;
   /** Why its declaration (or its stage's) does not validate, at waitingRevision. */
   problems?: StatusProblem[];
+  /** Suspended: what waitingRevision would change if it were resumed, object by object (at most MAX_WAITING_CHANGES). */
+  waitingChanges?: WaitingChange[];
+  /** Objects that would change beyond those listed in waitingChanges. */
+  waitingChangesMore?: number;
   /** Revisions applied to this cluster, newest first. */
   history?: HistoryEntry[];
   /** The value of the reconcile-request annotation last handled (as Flux's `lastHandledReconcileAt`). */

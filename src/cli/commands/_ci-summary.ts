@@ -2,7 +2,7 @@ import type { ChangeSet, ChangeSetEntry } from '../../apply/change-set.js';
 import type { Fleet } from '../../model/fleet.js';
 import { formatProblem, type Problem } from '../../spec/problem.js';
 import { CLUSTER_LABEL, type ManifestSet } from '../../model/manifest-set.js';
-import type { ObjectChange, RevisionDiff } from '../../synth/revision-diff.js';
+import type { ObjectChange, RevisionDiff } from '../../model/revision-diff.js';
 import type { BaseRevision } from './_base-revision.js';
 import type { StackRunReport, StackStep } from '../../pulumi/stack-run.js';
 

@@ -6,6 +6,7 @@
  */
 import { age } from './_cluster-table.js';
 import { clusterTree, type ClusterDescription, type ClusterTreeNode, type TreeCondition } from '../../model/cluster-tree.js';
+import type { WaitingChange } from '../../model/waiting-change.js';
 
 const firstLine = (text: string | undefined, width = 100) => {
   const line = (text ?? '').replace(/\s*\n\s*/g, ' ').trim();
@@ -66,10 +67,32 @@ export function describeTree(d: ClusterDescription, now: number): string {
     { label: 'Events', detail: events.length ? '' : 'none', children: events.length ? events : undefined },
   ];
   if (wc.status?.lastError) rows.splice(1, 0, { label: 'Last error', detail: firstLine(wc.status.lastError, 200) });
+  const waiting = waitingRow(wc.status);
+  if (waiting) rows.splice(rows.length - 1, 0, waiting);
   const out = [title];
   const width = Math.min(70, Math.max(...flatten(rows, '').map((l) => l.length)));
   render(rows, '', out, width);
   return `${out.join('\n')}\n`;
+}
+
+const SIGN = { created: '+', changed: '~', deleted: '-' } as const;
+
+/** What the revision that waits would change (a suspended cluster), one row per object, its fields under it. */
+function waitingRow(status: { waitingRevision?: string; waitingChanges?: WaitingChange[]; waitingChangesMore?: number } | undefined): Row | undefined {
+  const changes = status?.waitingChanges ?? [];
+  if (!status?.waitingRevision || changes.length === 0) return undefined;
+  const children: Row[] = changes.map((c) => ({
+    label: `${SIGN[c.action]} ${c.kind}/${c.namespace ? `${c.namespace}/` : ''}${c.name}`,
+    detail: `${c.action}${c.where === 'addons' ? ' (workload cluster)' : ''}`,
+    children: c.fields?.length
+      ? [
+          ...c.fields.map((f) => ({ label: f.path, detail: `${f.from ?? '(unset)'} → ${f.to ?? '(unset)'}` })),
+          ...(c.moreFields ? [{ label: `and ${c.moreFields} more field${c.moreFields > 1 ? 's' : ''}`, detail: '' }] : []),
+        ]
+      : undefined,
+  }));
+  const more = status.waitingChangesMore ? [{ label: `and ${status.waitingChangesMore} more object${status.waitingChangesMore > 1 ? 's' : ''}`, detail: '' }] : [];
+  return { label: `Waiting revision ${status.waitingRevision.slice(0, 12)}`, detail: 'would change, on resume', children: [...children, ...more] };
 }
 
 function flatten(rows: Row[], prefix: string): string[] {

@@ -4,7 +4,7 @@ import type { ManifestSet } from '../../model/manifest-set.js';
 import { LoadMemo, loadFleet } from '../../spec/load.js';
 import { formatProblem } from '../../spec/problem.js';
 import { synthDifferingSets, synthFleet } from '../../synth/synth.js';
-import { diffRevisions } from '../../synth/revision-diff.js';
+import { diffRevisions } from '../../model/revision-diff.js';
 import { BaseRevisionError, readBaseRevision } from './_base-revision.js';
 import { ExitCode, UsageError } from '../exit-codes.js';
 import type { CommandContext } from '../main.js';

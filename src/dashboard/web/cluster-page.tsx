@@ -1,5 +1,5 @@
 // One cluster's page: why it fails (when it does), its conditions, the tree of its Cluster API
-// objects (cluster-tree.tsx), what Cluster API reports, the last ChangeSet, add-ons, revisions (applied, waiting, history), its declaration and its events.
+// objects (cluster-tree.tsx), what Cluster API reports, the last ChangeSet, add-ons, revisions (applied, waiting and what it would change, history), its declaration and its events.
 // The object is fetched when the page opens and again whenever the stream says it changed; its
 // events arrive on the stream.
 import { useEffect, useState } from 'preact/hooks';
@@ -8,6 +8,7 @@ import { ClusterTree } from './cluster-tree.js';
 import type { FleetStore } from './fleet-store.js';
 import { age, phaseClass, short, when } from './format.js';
 import { useNow, useStore } from './use-store.js';
+import { WaitingChanges } from './waiting-changes.js';
 import { Located, WhyFailing } from './why-failing.js';
 
 const replicas = (r: Replicas | undefined) => (r ? `${r.ready ?? 0}/${r.desired ?? 0} ready${r.available !== undefined ? `, ${r.available} available` : ''}` : '-');
@@ -181,6 +182,7 @@ export function ClusterPage({ store, namespace, name }: { store: FleetStore; nam
         {spec.suspend ? <span class="phase muted">suspended</span> : null}
       </header>
       <WhyFailing cluster={c} />
+      <WaitingChanges cluster={c} />
       <Conditions cluster={c} />
       <ClusterTree namespace={namespace} name={name} resourceVersion={resourceVersion} />
       <div class="columns">

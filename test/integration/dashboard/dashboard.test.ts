@@ -1,7 +1,8 @@
 // The fleet dashboard in a real browser (Chromium through playwright-core), served by a real
 // `clusterops reconcile` process that follows a real git repository and applies it to a real
 // control plane: the login guards every page and API, the fleet table lists the clusters with
-// their phases, a commit arrives live (no reload), and a failing cluster's page names file:line.
+// their phases, a commit arrives live (no reload), a failing cluster's page names file:line, and a
+// suspended cluster's page shows what the revision that waits would change.
 // CLUSTEROPS_SCREENSHOTS=DIR keeps the screenshots there (README: test/screenshots).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleDashboard } from '../../../src/dashboard/bundle.js';
 import { startTestControlPlane, type TestControlPlane } from '../_control-plane.js';
 import { declaration, fakeSynth, fleetRepo } from '../reconciler/_fleet-repo.js';
+import { runMain } from '../../_run-command.js';
 import { launchBrowser } from './_browser.js';
 import { startReconcilerChild, type ReconcilerChild } from './_reconciler-child.js';
 
@@ -166,5 +168,25 @@ describe('fleet dashboard', () => {
     // Its events say so too (they arrive on the stream).
     await page.waitForSelector('table.events tr.warning');
     await page.screenshot({ path: path.join(shots, 'failing-cluster.png'), fullPage: true });
+  });
+
+  it("a suspended cluster's page shows what the revision that waits would change, field by field", async () => {
+    await page.click('nav a');
+    const suspended = await runMain(['suspend', 'cluster', 'web', '--stage', stage, '--kubeconfig', cp.kubeconfigPath]);
+    expect(suspended.code, suspended.stderr).toBe(0);
+    await row('web', 'Suspended');
+    repo.write(`clusters/${stage}/web.yaml`, declaration('web', { kubernetesVersion: 'v1.34.2' }));
+    const waiting = repo.commit('upgrade web while it is suspended');
+    await page.click(`tr[data-key="${stage}/web"] a`);
+    const change = await page.waitForSelector('section.waiting-changes li[data-change="changed ConfigMap/cluster-web"]', { timeout: 120_000 });
+    expect(await page.textContent('section.waiting-changes h2')).toContain(waiting.slice(0, 7));
+    const text = (await change.textContent()) ?? '';
+    expect(text).toContain('data.version');
+    expect(text).toMatch(/"v1\.33\.4"\s*→\s*"v1\.34\.2"/);
+    await page.screenshot({ path: path.join(shots, 'waiting-changes.png'), fullPage: true });
+    // Resumed, it takes the revision and the panel goes away, live.
+    const resumed = await runMain(['resume', 'cluster', 'web', '--stage', stage, '--kubeconfig', cp.kubeconfigPath]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    await page.waitForSelector('section.waiting-changes', { state: 'detached', timeout: 120_000 });
   });
 });

@@ -200,12 +200,21 @@ describe('per-cluster isolation of declarations that do not validate', () => {
     expect(held.phase).toBe('Suspended');
     expect(held.revision).toBe(before);
     expect(held.waitingRevision).toBe(rev);
+    // What resuming would change, worked out from the sets in memory: the upgrade, and nothing of another cluster.
+    const upgrade = held.waitingChanges.find((c: { kind: string }) => c.kind === 'Cluster');
+    expect(upgrade).toMatchObject({ action: 'changed', name: 'a1', where: 'management' });
+    expect(upgrade.fields).toContainEqual({ path: 'spec.topology.version', from: JSON.stringify(clusterBefore!.spec.topology.version), to: '"v1.34.3"' });
+    expect(held.waitingChanges.every((c: { name: string }) => c.name.startsWith('a1'))).toBe(true);
+    const described = await runMain(['describe', 'cluster', 'a1', '--stage', A, '--kubeconfig', suiteKubeconfig()]);
+    expect(described.stdout).toMatch(new RegExp(`Waiting revision ${rev.slice(0, 12)}`));
+    expect(described.stdout).toContain(`spec.topology.version`);
     await annotate(null);
     await reconciler.runOnce();
     expect((await capiCluster(A, 'a1'))?.spec.topology.version).toBe('v1.34.3');
     const resumed = (await wc(A, 'a1'))!.status;
     expect(resumed.revision).toBe(rev);
     expect(resumed.waitingRevision).toBeUndefined();
+    expect(resumed.waitingChanges).toBeUndefined();
   });
 
   it('a remote chart that cannot be reached holds only its cluster, on its last good revision, naming the file, line and add-on', async () => {

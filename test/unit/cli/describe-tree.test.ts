@@ -67,6 +67,33 @@ describe('describe cluster tree', () => {
     expect(text).toMatch(/└─ Cluster +does not exist \(not applied yet, or deleted\)/);
     expect(text).toMatch(/└─ Events +none/);
   });
+
+  it("shows what a suspended cluster's waiting revision would change, before its events", () => {
+    const d = description();
+    Object.assign(d.workloadCluster.status, {
+      waitingRevision: '0123456789abcdef0123456789abcdef01234567',
+      waitingChanges: [
+        { action: 'changed', kind: 'Cluster', name: 'web', namespace: 'dev', where: 'management', fields: [{ path: 'spec.topology.version', from: '"v1.36.3"', to: '"v1.37.0"' }], moreFields: 2 },
+        { action: 'created', kind: 'Namespace', name: 'team-a', where: 'addons' },
+      ],
+      waitingChangesMore: 4,
+    });
+    const text = describeTree(d, NOW);
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('├─ Waiting revision 0123456789ab'));
+    expect(lines[at]).toMatch(/would change, on resume$/);
+    expect(lines.slice(at + 1, at + 7).map((l) => l.replace(/\s{2,}/g, '  '))).toEqual([
+      '│  ├─ ~ Cluster/dev/web  changed',
+      '│  │  ├─ spec.topology.version  "v1.36.3" → "v1.37.0"',
+      '│  │  └─ and 2 more fields',
+      '│  ├─ + Namespace/team-a  created (workload cluster)',
+      '│  └─ and 4 more objects',
+      lines[at + 6],
+    ]);
+    expect(lines[at + 6]).toMatch(/^└─ Events/);
+    delete d.workloadCluster.status.waitingRevision;
+    expect(describeTree(d, NOW)).not.toContain('Waiting revision');
+  });
 });
 
 describe('events rows', () => {

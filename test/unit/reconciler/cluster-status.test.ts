@@ -141,6 +141,7 @@ describe('removedStatus', () => {
 });
 
 describe('clusterStatus of a held or suspended cluster: the revision it is really on, and which one waits', () => {
+  const CHANGE = { action: 'changed' as const, kind: 'Cluster', name: 'a', where: 'management' as const, fields: [{ path: 'spec.topology.version', from: '"v1.33.1"', to: '"v1.34.0"' }] };
   const PROBLEM = { file: 'clusters/prod/b.yaml', line: 8, column: 17, path: 'spec.controlPlane.replicas', message: 'expected a number' };
 
   it('a cluster whose declaration does not validate says file:line, stays on its revision and names the waiting one', () => {
@@ -171,11 +172,25 @@ describe('clusterStatus of a held or suspended cluster: the revision it is reall
     expect(s.phase).toBe('Suspended');
     expect(s.revision).toBe(OLD);
     expect(s.waitingRevision).toBe(REV);
+    // Not "applied": its objects are still those of the revision it stays on.
+    expect(s.conditions.find((c) => c.type === 'Synced')).toMatchObject({
+      status: 'Unknown',
+      reason: 'Suspended',
+      message: `reconciling is suspended; revision ${REV.slice(0, 12)} waits, the cluster stays on revision ${OLD.slice(0, 12)}`,
+    });
   });
 
   it('a suspended cluster already at the newest revision has nothing waiting', () => {
-    const s = clusterStatus(facts({ suspended: true, lastRevision: REV }));
+    const s = clusterStatus(facts({ suspended: true, lastRevision: REV, waitingChanges: { changes: [CHANGE], more: 0 } }));
     expect(s.waitingRevision).toBeUndefined();
+    expect(s.waitingChanges).toBeUndefined();
+  });
+
+  it('a suspended cluster with a revision waiting lists what it would change, and how many more', () => {
+    const s = clusterStatus(facts({ suspended: true, lastRevision: OLD, waitingChanges: { changes: [CHANGE], more: 3 } }));
+    expect(s.waitingChanges).toEqual([CHANGE]);
+    expect(s.waitingChangesMore).toBe(3);
+    expect(clusterStatus(facts({ suspended: true, lastRevision: OLD, waitingChanges: { changes: [CHANGE], more: 0 } })).waitingChangesMore).toBeUndefined();
   });
 
   it('history gains an entry when the revision changes, newest first, at most 10', () => {

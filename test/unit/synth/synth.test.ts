@@ -7,7 +7,7 @@ import type { AddonCatalog } from '../../../src/charts/addon-chart.js';
 import { CLUSTER_LABEL, STAGE_LABEL, type ManifestSet } from '../../../src/model/manifest-set.js';
 import { applyRank } from '../../../src/model/apply-order.js';
 import { toYaml } from '../../../src/synth/serialize.js';
-import { diffRevisions } from '../../../src/synth/revision-diff.js';
+import { diffRevisions } from '../../../src/model/revision-diff.js';
 import { synthDifferingSets, synthFleet } from '../../../src/synth/synth.js';
 import { fleetOf, generatedFleet, workloadCluster } from '../../fixtures/fleets.js';
 

@@ -5,7 +5,7 @@
  * attributed to the cluster it belongs to, or to its stage (ClusterClasses, templates, the
  * Namespace), in which case the clusters that use it are named.
  */
-import { CLUSTER_LABEL, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
+import { CLUSTER_LABEL, type KubeObject, type ManifestSet } from './manifest-set.js';
 
 /** One field that differs: a dotted path (`spec.topology.version`, `[i]` for list items) and its values, absent when missing. */
 export interface FieldChange {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject, ManifestSet } from '../../../src/model/manifest-set.js';
-import { diffRevisions, fieldChanges } from '../../../src/synth/revision-diff.js';
+import { diffRevisions, fieldChanges } from '../../../src/model/revision-diff.js';
 
 const obj = (kind: string, name: string, spec: Record<string, unknown>, cluster?: string): KubeObject => ({
   apiVersion: 'cluster.x-k8s.io/v1beta2',
