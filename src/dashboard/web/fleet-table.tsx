@@ -1,9 +1,11 @@
-// The fleet page: counts by phase, filters (stage, team, phase, a search box) and one row per cluster.
+// The fleet page: counts by phase, filters (stage, team, phase, a search box) and one row per cluster,
+// of which only those in view (and some around them) are drawn in a long table (row-window.ts).
 import { memo } from 'preact/compat';
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { FleetRow } from '../fleet-wire.js';
 import type { FleetStore } from './fleet-store.js';
 import { age, phaseClass, short } from './format.js';
+import { rowWindow } from './row-window.js';
 import { useNow, useStore } from './use-store.js';
 
 /** What the filters hold; empty means any. */
@@ -69,6 +71,43 @@ const Row = memo(function Row({ row, now }: { row: FleetRow; now: number }) {
   );
 });
 
+/** Stands in for rows not drawn (a row needs a cell to have a height). */
+function Spacer({ height }: { height: number }) {
+  return (
+    <tr class="spacer" aria-hidden="true">
+      <td colSpan={11} style={{ height: `${height}px` }} />
+    </tr>
+  );
+}
+
+/** A first guess of a row's height in pixels, until one is drawn and measured. */
+const ROW_HEIGHT_GUESS = 31;
+
+/** Where the view is over `tbody`, kept up to date on scroll and resize (once per frame). */
+function useView(tbody: { current: HTMLTableSectionElement | null }): { top: number; height: number } {
+  const read = () => ({ top: tbody.current ? -tbody.current.getBoundingClientRect().top : 0, height: window.innerHeight });
+  const [view, setView] = useState(read);
+  useEffect(() => {
+    let frame = 0;
+    const on = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        setView(read());
+      });
+    };
+    window.addEventListener('scroll', on, { passive: true });
+    window.addEventListener('resize', on);
+    on();
+    return () => {
+      window.removeEventListener('scroll', on);
+      window.removeEventListener('resize', on);
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, []);
+  return view;
+}
+
 /** See the file comment. */
 export function FleetTable({ store }: { store: FleetStore }) {
   useStore(store);
@@ -78,6 +117,15 @@ export function FleetTable({ store }: { store: FleetStore }) {
   const rows = store.rows;
   const all = useMemo(() => [...rows.values()].sort((a, b) => a.stage.localeCompare(b.stage) || a.name.localeCompare(b.name)), [rows]);
   const shown = useMemo(() => all.filter((r) => matches(r, filters)), [all, filters]);
+  const tbody = useRef<HTMLTableSectionElement>(null);
+  const view = useView(tbody);
+  const [rowHeight, setRowHeight] = useState(ROW_HEIGHT_GUESS);
+  const { first, last } = rowWindow({ count: shown.length, rowHeight, top: view.top, height: view.height });
+  useLayoutEffect(() => {
+    const drawn = tbody.current?.querySelector('tr[data-key]');
+    const h = drawn?.getBoundingClientRect().height;
+    if (h && Math.abs(h - rowHeight) > 0.5) setRowHeight(h);
+  });
   const phases = useMemo(() => {
     const counts = new Map<string, number>();
     for (const r of all) counts.set(r.phase, (counts.get(r.phase) ?? 0) + 1);
@@ -123,10 +171,12 @@ export function FleetTable({ store }: { store: FleetStore }) {
             <th>Message</th>
           </tr>
         </thead>
-        <tbody>
-          {shown.map((row) => (
+        <tbody ref={tbody} data-rows={shown.length} data-drawn={`${first}-${last}`}>
+          {first > 0 ? <Spacer height={first * rowHeight} /> : null}
+          {shown.slice(first, last).map((row) => (
             <Row row={row} now={now} key={row.key} />
           ))}
+          {last < shown.length ? <Spacer height={(shown.length - last) * rowHeight} /> : null}
         </tbody>
       </table>
       {shown.length === 0 ? <p class="empty">{all.length === 0 ? 'No WorkloadClusters in the management cluster yet.' : 'No cluster matches the filters.'}</p> : null}

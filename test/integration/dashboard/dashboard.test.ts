@@ -51,7 +51,7 @@ describe('fleet dashboard', () => {
     try {
       await page.waitForSelector(`tr[data-key="${stage}/${name}"][data-phase="${phase}"]`, { timeout });
     } catch (error) {
-      const rows = await page.$$eval('table.clusters tbody tr', (trs) => trs.map((tr) => tr.textContent)).catch(() => []);
+      const rows = await page.$$eval('table.clusters tbody tr[data-key]', (trs) => trs.map((tr) => tr.textContent)).catch(() => []);
       throw new Error(`${String(error)}\nrows: ${JSON.stringify(rows)}\nreconciler log:\n${reconciler.log().slice(-4000)}`);
     }
   }
@@ -135,7 +135,7 @@ describe('fleet dashboard', () => {
     expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
     // The search box and the phase filter narrow the table.
     await page.fill('input[name=search]', 'jobs');
-    const keys = () => page.$$eval('table.clusters tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-key')));
+    const keys = () => page.$$eval('table.clusters tbody tr[data-key]', (trs) => trs.map((tr) => tr.getAttribute('data-key')));
     await expect.poll(keys, { timeout: 30_000 }).toEqual([`${stage}/jobs`]);
     await page.fill('input[name=search]', '');
     await expect.poll(keys, { timeout: 30_000 }).toEqual([`${stage}/api`, `${stage}/jobs`, `${stage}/web`]);
