@@ -138,6 +138,7 @@ async function applyObject(rm: ResourceManager, p: PlannedObject, options: Apply
   const info = p.info ?? (await rm.discovery.resolve(p.desired.apiVersion, p.desired.kind));
   try {
     const res = await serverSideApply(rm, p, info, options.force ?? false);
+    rm.liveCache?.applied(p.key, res.body.metadata);
     const action: Action = res.status === 201 ? 'created' : changedByApply(p, res.body) ? 'configured' : 'unchanged';
     return { action, record: recordOf(p, res.body) };
   } catch (error) {
@@ -147,6 +148,7 @@ async function applyObject(rm: ResourceManager, p: PlannedObject, options: Apply
   await deleteForReplace(rm, p, info);
   try {
     const res = await serverSideApply(rm, p, info, options.force ?? false);
+    rm.liveCache?.applied(p.key, res.body.metadata);
     return { action: 'configured', reason: 'replaced', record: recordOf(p, res.body) };
   } catch (error) {
     throw describeObjectError(p.ref, error);
@@ -163,7 +165,7 @@ async function applyObject(rm: ResourceManager, p: PlannedObject, options: Apply
 export async function applySet(rm: ResourceManager, set: ManifestSet, options: ApplyOptions = {}): Promise<ChangeSet> {
   if (!options.dryRun) await rm.installPrerequisites();
   const inventory = await Inventory.read(rm.api, set.id, rm.inventoryNamespace);
-  return applyPlan(rm, await planSet(rm.api, rm.discovery, set, inventory, { concurrency: rm.concurrency, prerequisiteCrds: rm.prerequisiteCrds }), options);
+  return applyPlan(rm, await planSet(rm.api, rm.discovery, set, inventory, { concurrency: rm.concurrency, prerequisiteCrds: rm.prerequisiteCrds, cache: options.dryRun ? undefined : rm.liveCache }), options);
 }
 
 /**
@@ -176,7 +178,7 @@ export async function applySets(rm: ResourceManager, sets: ManifestSet[], option
   if (sets.length === 0) return all;
   const inventories = await Inventory.readAll(rm.api, sets.map((s) => s.id), rm.inventoryNamespace);
   if (!options.dryRun) await rm.installPrerequisites();
-  const plans = await planSets(rm.api, rm.discovery, sets, inventories, { concurrency: rm.concurrency, prerequisiteCrds: rm.prerequisiteCrds });
+  const plans = await planSets(rm.api, rm.discovery, sets, inventories, { concurrency: rm.concurrency, prerequisiteCrds: rm.prerequisiteCrds, cache: options.dryRun ? undefined : rm.liveCache });
   // Sets are independent (own namespaces, own inventory): apply a few at once, report in set order.
   const results = await mapLimit(plans, SET_CONCURRENCY, async (plan) => {
     const cs = new ChangeSet(options.dryRun ?? false);

@@ -6,8 +6,9 @@ import { applyRank } from './_stages.js';
 import { contentHash } from './content-hash.js';
 import { MissingKindsError } from './errors.js';
 import { PART_OF_LABEL, type Inventory, type InventoryEntry } from './inventory.js';
+import type { LiveCache } from './live-cache.js';
 import { listLive, type LiveMeta } from './live-state.js';
-import { groupKindOf, refKey, refOf, type ObjectRef } from './object-ref.js';
+import { groupKindOf, parseRefKey, refKey, refOf, type ObjectRef } from './object-ref.js';
 import { mapLimit } from './_pool.js';
 
 /** Why an object must be applied, or that it need not be: the cause behind its planned action. */
@@ -119,7 +120,12 @@ export interface PlanOptions {
   concurrency?: number;
   /** CustomResourceDefinitions that will exist before the apply though no set declares them (ResourceManagerOptions.prerequisiteCrds). @default none */
   prerequisiteCrds?: readonly KubeObject[];
+  /** Watches to read kinds from instead of listing them (live-cache.ts). @default none: every kind is listed */
+  cache?: LiveCache;
 }
+
+/** Causes that a lagging watch could make up: read from a cache, they are confirmed by a list first. */
+const CONFIRMED_CAUSES: ReadonlySet<PlanCause> = new Set(['missing', 'drifted']);
 
 /** Most ApplySet ids in one `in (...)` label selector. */
 const IDS_PER_SELECTOR = 40;
@@ -163,54 +169,92 @@ export async function planSets(
     if (missing.size > 0) missingBySet.set(set.id, [...missing].sort());
   }
 
-  // One metadata-only list per served group kind for all sets, selected by their part-of labels.
-  const lists: Array<{ info: ResourceInfo; selector: string }> = [];
-  for (const { info, ids } of idsByGroupKind.values()) {
-    const sorted = [...ids].sort();
-    for (let i = 0; i < sorted.length; i += IDS_PER_SELECTOR) {
-      const chunk = sorted.slice(i, i + IDS_PER_SELECTOR);
-      lists.push({ info, selector: chunk.length === 1 ? `${PART_OF_LABEL}=${chunk[0]}` : `${PART_OF_LABEL} in (${chunk.join(',')})` });
-    }
-  }
   /** Live objects by `<part-of id>\n<refKey>`. */
   const live = new Map<string, LiveMeta>();
-  await mapLimit(lists, concurrency, async ({ info, selector }) => {
-    for (const [k, v] of await listLive(api, info, selector)) live.set(`${v.labels[PART_OF_LABEL]}\n${k}`, v);
-  });
-
-  return sets.map((set) => {
-    const missing = missingBySet.get(set.id);
-    if (missing) return new MissingKindsError(set.id, missing);
-    const inventory = inventories.get(set.id)!;
-    const objects: PlannedObject[] = [];
-    const seen = new Set<string>();
-    for (const obj of set.objects) {
-      const ref = refOf(obj);
-      const info = infoByApiKind.get(`${obj.apiVersion}\n${obj.kind}`);
-      if (info && !info.namespaced) ref.namespace = '';
-      const key = refKey(ref);
-      if (seen.has(key)) throw new Error(`${set.id}: ${key} appears twice in the set`);
-      seen.add(key);
-      const desired = withPartOf(obj, inventory.id);
-      if (info && !info.namespaced) delete desired.metadata.namespace;
-      if (info?.namespaced && !desired.metadata.namespace) throw new Error(`${set.id}: ${obj.kind} ${obj.metadata.name} is namespaced but has no namespace`);
-      const partial = {
-        ref,
-        key,
-        desired,
-        hash: contentHash(desired),
-        rank: applyRank(ref),
-        info,
-        live: live.get(`${inventory.id}\n${key}`),
-        recorded: inventory.entries.get(key),
-      };
-      const cause = causeOf(partial);
-      objects.push({ ...partial, cause, action: ACTION_OF[cause] });
+  /** Group kinds read from the cache: what they say changed or went missing is listed again. */
+  const cached = new Set<string>();
+  const listKinds = async (kinds: Array<{ info: ResourceInfo; ids: Set<string> }>) => {
+    // One metadata-only list per served group kind for all sets, selected by their part-of labels.
+    const lists: Array<{ info: ResourceInfo; selector: string }> = [];
+    for (const { info, ids } of kinds) {
+      const sorted = [...ids].sort();
+      for (let i = 0; i < sorted.length; i += IDS_PER_SELECTOR) {
+        const chunk = sorted.slice(i, i + IDS_PER_SELECTOR);
+        lists.push({ info, selector: chunk.length === 1 ? `${PART_OF_LABEL}=${chunk[0]}` : `${PART_OF_LABEL} in (${chunk.join(',')})` });
+      }
     }
-    objects.sort((a, b) => a.rank - b.rank);
-    const pruneCandidates = [...inventory.entries.values()].filter((e) => !seen.has(refKey(e.ref)));
-    return { set, inventory, objects, pruneCandidates };
-  });
+    await mapLimit(lists, concurrency, async ({ info, selector }) => {
+      for (const [k, v] of await listLive(api, info, selector)) live.set(`${v.labels[PART_OF_LABEL]}\n${k}`, v);
+    });
+  };
+  const toList: Array<{ info: ResourceInfo; ids: Set<string> }> = [];
+  for (const [gk, entry] of idsByGroupKind) {
+    const fromCache = options.cache?.read(entry.info, entry.ids);
+    if (!fromCache) {
+      toList.push(entry);
+      continue;
+    }
+    cached.add(gk);
+    for (const [id, members] of fromCache) for (const [k, v] of members) live.set(`${id}\n${k}`, v);
+  }
+  await listKinds(toList);
+
+  const build = () =>
+    sets.map((set) => {
+      const missing = missingBySet.get(set.id);
+      if (missing) return new MissingKindsError(set.id, missing);
+      const inventory = inventories.get(set.id)!;
+      const objects: PlannedObject[] = [];
+      const seen = new Set<string>();
+      for (const obj of set.objects) {
+        const ref = refOf(obj);
+        const info = infoByApiKind.get(`${obj.apiVersion}\n${obj.kind}`);
+        if (info && !info.namespaced) ref.namespace = '';
+        const key = refKey(ref);
+        if (seen.has(key)) throw new Error(`${set.id}: ${key} appears twice in the set`);
+        seen.add(key);
+        const desired = withPartOf(obj, inventory.id);
+        if (info && !info.namespaced) delete desired.metadata.namespace;
+        if (info?.namespaced && !desired.metadata.namespace) throw new Error(`${set.id}: ${obj.kind} ${obj.metadata.name} is namespaced but has no namespace`);
+        const partial = {
+          ref,
+          key,
+          desired,
+          hash: contentHash(desired),
+          rank: applyRank(ref),
+          info,
+          live: live.get(`${inventory.id}\n${key}`),
+          recorded: inventory.entries.get(key),
+        };
+        const cause = causeOf(partial);
+        objects.push({ ...partial, cause, action: ACTION_OF[cause] });
+      }
+      objects.sort((a, b) => a.rank - b.rank);
+      const pruneCandidates = [...inventory.entries.values()].filter((e) => !seen.has(refKey(e.ref)));
+      return { set, inventory, objects, pruneCandidates };
+    });
+  let plans = build();
+  if (cached.size === 0) return plans;
+  // What the cache says was changed or removed by someone is confirmed by a list before it is acted on.
+  const confirm = new Set<string>();
+  for (const plan of plans) {
+    if (plan instanceof MissingKindsError) continue;
+    for (const p of plan.objects) if (p.info && CONFIRMED_CAUSES.has(p.cause) && cached.has(groupKindOf(p.info))) confirm.add(groupKindOf(p.info));
+  }
+  if (confirm.size === 0) return plans;
+  for (const gk of confirm) {
+    const ids = idsByGroupKind.get(gk)!.ids;
+    for (const key of [...live.keys()]) if (ids.has(key.slice(0, key.indexOf('\n'))) && gkOfLiveKey(key) === gk) live.delete(key);
+  }
+  await listKinds([...confirm].map((gk) => idsByGroupKind.get(gk)!));
+  plans = build();
+  return plans;
+}
+
+/** The group kind of a `<part-of id>\n<refKey>` key of the live map. */
+function gkOfLiveKey(key: string): string {
+  const ref = parseRefKey(key.slice(key.indexOf('\n') + 1));
+  return ref ? groupKindOf(ref) : '';
 }
 
 /** Plans the apply of one set (see planSets); throws MissingKindsError when a kind is not served. */

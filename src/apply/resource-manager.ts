@@ -2,6 +2,7 @@ import type { KubeApi } from '../kube/client.js';
 import { Discovery } from '../kube/discovery.js';
 import { INVENTORY_NAMESPACE, type KubeObject, type ManifestSet } from '../model/manifest-set.js';
 import { ensureCrds } from './crd-established.js';
+import type { LiveCache } from './live-cache.js';
 import type { ChangeSet } from './change-set.js';
 import { applySet, applySets, type ApplyOptions } from './manager-apply.js';
 import { diffSet, diffSets, type DiffOptions } from './manager-diff.js';
@@ -29,6 +30,8 @@ export interface ResourceManagerOptions {
    * kinds when a diff or dry-run plans before they are installed. @default none
    */
   prerequisiteCrds?: KubeObject[];
+  /** Watches that plans read kinds from instead of listing them (a long-running reconciler's). @default none */
+  liveCache?: LiveCache;
 }
 
 /** How far a verb has come through a set. */
@@ -51,6 +54,7 @@ export class ResourceManager {
   readonly waitTimeoutMs: number;
   readonly onProgress: (progress: Progress) => void;
   readonly prerequisiteCrds: readonly KubeObject[];
+  readonly liveCache: LiveCache | undefined;
   private prerequisitesInstalled: Promise<void> | undefined;
 
   constructor(
@@ -64,6 +68,7 @@ export class ResourceManager {
     this.waitTimeoutMs = options.waitTimeoutMs ?? 60_000;
     this.onProgress = options.onProgress ?? (() => {});
     this.prerequisiteCrds = options.prerequisiteCrds ?? [];
+    this.liveCache = options.liveCache;
   }
 
   /** Installs the prerequisite CRDs once per manager (again after a failure), and waits until they are served. */

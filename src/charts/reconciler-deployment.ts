@@ -52,8 +52,8 @@ interface PolicyRule {
   resourceNames?: string[];
 }
 
-/** Verbs the apply engine needs on a kind it manages: list (live state), get (health), apply (patch, create on first apply), prune (delete). */
-const MANAGED = ['get', 'list', 'create', 'patch', 'delete'];
+/** Verbs the apply engine needs on a kind it manages: list and watch (live state, watched by a running reconciler), get (health), apply (patch, create on first apply), prune (delete). */
+const MANAGED = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
 
 /**
  * Every kind the management ManifestSets hold (src/charts: a stage's Namespace, ClusterClasses and

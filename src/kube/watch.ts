@@ -35,7 +35,12 @@ export interface InformerOptions<T extends WatchedObject> {
   watchSeconds?: number;
   /** Longest wait between attempts after failures. @default 30_000 */
   maxBackoffMs?: number;
+  /** Ask for metadata only (PartialObjectMetadata): a fraction of the bytes, for what needs no spec. @default false */
+  metadataOnly?: boolean;
 }
+
+const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+const METADATA_WATCH = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
 
 interface ListAnswer<T> {
   metadata: { resourceVersion: string };
@@ -55,8 +60,15 @@ export class Informer<T extends WatchedObject> {
   /** Resolves once the first list is in the store. */
   readonly hasSynced: Promise<void> = new Promise((resolve) => (this.synced = resolve));
   private running: Promise<void> | undefined;
+  private failing = false;
+  private listed = false;
 
   constructor(private readonly options: InformerOptions<T>) {}
+
+  /** Whether the copy is current: listed, and no failure since the last list (a failed watch lists again). */
+  get healthy(): boolean {
+    return this.listed && !this.failing;
+  }
 
   /** Starts listing and watching; returns at once. */
   start(): this {
@@ -85,7 +97,11 @@ export class Informer<T extends WatchedObject> {
     let resourceVersion: string | undefined;
     while (!this.abort.signal.aborted) {
       try {
-        resourceVersion ??= await this.relist();
+        if (resourceVersion === undefined) {
+          resourceVersion = await this.relist();
+          this.listed = true;
+          this.failing = false;
+        }
         this.synced();
         resourceVersion = await this.watch(resourceVersion);
         failures = 0;
@@ -95,6 +111,8 @@ export class Informer<T extends WatchedObject> {
         // collection that is not served (yet: its CRD is being installed) is looked for every
         // second, so a watch started before the CRD exists lists it as soon as it does.
         resourceVersion = undefined;
+        // Until the next list, changes may be missed: the copy is not current.
+        this.failing = true;
         if (!(error instanceof KubeError && error.status === 410)) {
           failures++;
           const notServed = error instanceof KubeError && error.status === 404;
@@ -113,6 +131,7 @@ export class Informer<T extends WatchedObject> {
       method: 'GET',
       path: this.options.path,
       query: { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector },
+      accept: this.options.metadataOnly ? METADATA_LIST : undefined,
     });
     const seen = new Set<string>();
     for (const object of body.items) {
@@ -150,6 +169,7 @@ export class Informer<T extends WatchedObject> {
           labelSelector: this.options.labelSelector,
           fieldSelector: this.options.fieldSelector,
         },
+        accept: this.options.metadataOnly ? METADATA_WATCH : undefined,
       },
       (chunk) => {
         pending += chunk.toString('utf8');

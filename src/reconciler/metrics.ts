@@ -105,6 +105,23 @@ export class ReconcilerMetrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'clusterops_' });
   }
 
+  /**
+   * Exposes `clusterops_api_requests_total{verb}`: the requests this process sent to the management
+   * API server (a watch counts once per connection), read from the client's counter when scraped.
+   */
+  countRequests(counter: { snapshot(): Record<string, number> }): void {
+    new Counter({
+      name: 'clusterops_api_requests_total',
+      help: 'Requests sent to the management API server, by verb (a watch counts once per connection; retries as verb "retry").',
+      labelNames: ['verb'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [verb, n] of Object.entries(counter.snapshot())) this.labels(verb).inc(n);
+      },
+    });
+  }
+
   /** Records the outcome of one apply of a set. */
   recordApply(set: string, pass: 'revision' | 'drift', seconds: number, cs: ChangeSet, drift: number): void {
     this.reconcileDuration.labels(set, pass).observe(seconds);

@@ -228,6 +228,7 @@ export async function startReconcilerProcess(options: ReconcilerProcessOptions):
   const redactor = holdSecrets(options.redactor ?? new Redactor(), { repo: options.repo, kubeconfig, webhookSecret });
   const client = await KubeClient.fromKubeConfig(kubeconfig);
   const metrics = new ReconcilerMetrics();
+  metrics.countRequests(client.counter);
   const notifier = options.notifyUrl ? new Notifier({ url: options.notifyUrl, logger: log }) : undefined;
   const stack = await stackRunner(options, client, kubeconfig, sandbox, redactor);
   const reconciler = parts(options, client, metrics, sandbox, redactor, notifier, stack);

@@ -7,6 +7,8 @@
  */
 import type { Logger } from 'pino';
 import type { Action } from '../apply/change-set.js';
+import { Inventory } from '../apply/inventory.js';
+import { LiveCache, type Drift } from '../apply/live-cache.js';
 import { ResourceManager } from '../apply/resource-manager.js';
 import { workloadClusterCrd } from '../charts/workload-cluster-crd.js';
 import { KubeClient, type KubeApi } from '../kube/client.js';
@@ -32,6 +34,12 @@ import { backoffMs, inSync, isoNow, syncTargets, type Target } from './target.js
 export type { RevisionSource, Synthesizer } from './revisions.js';
 
 /** Settings of a Reconciler. */
+/**
+ * How often a management set whose objects are all watched is checked by a full plan anyway (a
+ * resync, as controllers do): between those, its watches tell of any change made by someone else.
+ */
+const RESYNC_MS = 10 * 60_000;
+
 export interface ReconcilerOptions {
   source: RevisionSource;
   synthesizer: Synthesizer;
@@ -108,14 +116,24 @@ export class Reconciler {
   private readonly reported = new Map<string, { revision?: string; history?: HistoryEntry[] }>();
   /** Sets a pass left undone because a newer revision pre-empted it, with the kind of pass they were due for. */
   private readonly carried = new Map<string, 'revision' | 'drift'>();
+  /** The management cluster's managed objects, watched (KubeClient only): drift is seen as it happens, and plans list nothing. */
+  private readonly liveCache: LiveCache | undefined;
+  /** Management sets a watch saw changed by someone else, to put back now. */
+  private readonly drifted = new Set<string>();
+  /** When each set was last checked for drift by a full plan, although its watches were current. */
+  private readonly resyncedAt = new Map<string, number>();
+  /** The ApplySet id of each set id (the part-of label of its members). */
+  private readonly partOfIds = new Map<string, string>();
 
   constructor(private readonly o: ReconcilerOptions) {
     this.logger = o.logger;
     const inventoryNamespace = o.inventoryNamespace ?? INVENTORY_NAMESPACE;
-    this.rm = new ResourceManager(o.api, { inventoryNamespace, prerequisiteCrds: [workloadClusterCrd()] });
+    if (o.api instanceof KubeClient) this.liveCache = new LiveCache(o.api, (d) => this.onDrift(d));
+    this.rm = new ResourceManager(o.api, { inventoryNamespace, prerequisiteCrds: [workloadClusterCrd()], liveCache: this.liveCache });
     this.status = new StatusWriter(o.api);
     this.events = new EventRecorder(o.api, o.logger);
-    this.requests = new ClusterRequests(o.api, o.logger);
+    // A reconcile request fetches the source first, as `flux reconcile --with-source` does; a resume applies at once.
+    this.requests = new ClusterRequests(o.api, o.logger, ({ fetch }) => this.trigger({ fetch, drift: false }));
     this.rebuildHold = new RebuildHold(o.api, o.logger);
     const backoff = (failures: number) => backoffMs(failures, o.backoffBaseMs ?? 5_000, o.backoffMaxMs ?? 300_000);
     this.revisions = new Revisions({ source: o.source, synthesizer: o.synthesizer, logger: o.logger, metrics: o.metrics, notifier: o.notifier, stack: o.stack, backoff });
@@ -131,6 +149,7 @@ export class Reconciler {
       driftMs: () => this.driftMs,
       backoff,
       allowMassPrune: o.allowMassPrune,
+      clusterWatched: (namespace, name) => this.clusterApiStarted && !!this.clusterApi?.facts(namespace, name),
     });
     if (o.api instanceof KubeClient) this.clusterApi = new ClusterApiClusters(o.api, o.logger, (namespace, name) => this.onClusterChanged(namespace, name));
   }
@@ -148,6 +167,39 @@ export class Reconciler {
       this.trigger({ fetch: false, drift: false });
     }
     this.statusQueue = this.statusQueue.then(() => this.writeStatuses(c.stage));
+  }
+
+  /** A watch saw a managed object changed or deleted by someone else: its set is put back now, not at the next interval. */
+  private onDrift(d: Drift): void {
+    if (this.abort?.aborted) return;
+    for (const [id, t] of this.targets) {
+      if (t.set.target.kind !== 'management' || this.partOfId(id) !== d.partOf) continue;
+      this.logger.debug({ set: id, object: d.key, what: d.what }, 'a managed object was changed outside git');
+      this.drifted.add(id);
+      this.trigger({ fetch: false, drift: false });
+    }
+  }
+
+  private partOfId(setId: string): string {
+    let id = this.partOfIds.get(setId);
+    if (!id) this.partOfIds.set(setId, (id = Inventory.empty(setId, this.rm.inventoryNamespace).id));
+    return id;
+  }
+
+  /**
+   * Whether a periodic drift check of a set can be left out: it is a management set at its newest
+   * content, every kind of it is watched and current (a change by someone else would have been
+   * told, onDrift), and a full check of it ran within RESYNC_MS.
+   */
+  private watchedAtRest(id: string, t: Target, now: number): boolean {
+    if (!this.liveCache || t.set.target.kind !== 'management' || t.appliedHash !== t.hash || t.lastError) return false;
+    if (!this.liveCache.current(this.partOfId(id))) return false;
+    const last = this.resyncedAt.get(id);
+    if (last === undefined || now - last >= RESYNC_MS) {
+      this.resyncedAt.set(id, now);
+      return false;
+    }
+    return true;
   }
 
   /** Starts the watch of Cluster API's Clusters once, and waits (boundedly) for its first list, so the first statuses know them. */
@@ -192,7 +244,9 @@ export class Reconciler {
         if (fetch || drift) this.trigger({ fetch, drift });
       }, tick),
     );
-    this.timers.push(setInterval(() => void this.pollRequests(), this.o.requestPollMs ?? 5_000));
+    // Watched, requests are told as they are made; otherwise they are polled.
+    this.requests.start();
+    if (!this.requests.watched) this.timers.push(setInterval(() => void this.pollRequests(), this.o.requestPollMs ?? 5_000));
     signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
@@ -204,12 +258,16 @@ export class Reconciler {
     await this.running;
     await this.statusQueue;
     await this.clusterApi?.stop();
+    await this.requests.stop();
+    await this.liveCache?.stop();
   }
 
   /** Closes connections to workload clusters. */
   close(): void {
     this.applier.close();
     void this.clusterApi?.stop();
+    void this.requests.stop();
+    void this.liveCache?.stop();
   }
 
   /** Asks for a fetch now (a verified push notification). */
@@ -271,15 +329,19 @@ export class Reconciler {
 
     const now = Date.now();
     const forced = this.requests.forced;
+    const drifted = new Set(this.drifted);
+    this.drifted.clear();
     const due = [...this.targets.entries()].filter(([id, t]) => {
-      if (forced.has(id) || this.carried.has(id)) return true;
+      if (forced.has(id) || this.carried.has(id) || drifted.has(id)) return true;
       if (t.failures > 0) return now >= t.nextAttemptAt;
       // A missing kubeconfig Secret is read again on its own schedule, not on every pass.
       if (t.missingKubeconfig && !what.full && now < t.missingKubeconfig.nextCheckAt) return false;
-      return what.drift || t.appliedHash !== t.hash || (newRevision && t.appliedHash === undefined);
+      if (t.appliedHash !== t.hash || (newRevision && t.appliedHash === undefined)) return true;
+      // A watched set at rest is checked by its watches, and by a full plan every RESYNC_MS.
+      return what.drift && (what.full || !this.watchedAtRest(id, t, now));
     });
     const kindOf = (id: string, t: Target): 'revision' | 'drift' =>
-      t.appliedHash !== t.hash ? 'revision' : (this.carried.get(id) ?? (what.drift ? 'drift' : 'revision'));
+      t.appliedHash !== t.hash ? 'revision' : drifted.has(id) ? 'drift' : (this.carried.get(id) ?? (what.drift ? 'drift' : 'revision'));
     const kinds = new Map(due.map(([id, t]) => [id, kindOf(id, t)]));
     // A rebuild of this management cluster applies the fleet paused and unpauses it itself: while it
     // holds its Lease nothing is applied, and what was due waits for the next pass. Read only when

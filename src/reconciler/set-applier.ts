@@ -21,6 +21,11 @@ import { isoNow, type Target } from './target.js';
 
 /** Longest wait, in drift intervals, before a missing kubeconfig Secret is read again. */
 const MISSING_KUBECONFIG_MAX_INTERVALS = 4;
+/**
+ * The wait when the cluster's Cluster API Cluster is watched: a change of the Cluster (its control
+ * plane initialized, when Cluster API writes the Secret) reads it at once, so this is only a fallback.
+ */
+const MISSING_KUBECONFIG_WATCHED_MS = 30 * 60_000;
 
 /** What one apply of a set did. */
 export interface AppliedSet {
@@ -43,6 +48,8 @@ export interface SetApplierOptions {
   driftMs: () => number;
   backoff: (failures: number) => number;
   allowMassPrune?: boolean;
+  /** Whether the cluster's Cluster API Cluster exists and is watched (a missing kubeconfig Secret is then read again when it changes). */
+  clusterWatched?: (namespace: string, cluster: string) => boolean;
 }
 
 /** Applies sets to the management cluster and, through their kubeconfig Secrets, to workload clusters. */
@@ -88,6 +95,11 @@ export class SetApplier {
     const previous = target.appliedSet;
     if (set.target.kind === 'management') {
       target.keptUndeclared = new Map(cs.entries.filter((e) => e.kind === 'WorkloadCluster' && e.action === 'skipped').map((e) => [e.name, e.reason ?? 'protected']));
+    }
+    // A workload cluster that failed is reached through its Secret read again next time (a rotated kubeconfig).
+    if (errors.length > 0 && set.target.kind === 'workload') {
+      const declared = good?.clusters.find((c) => c.stage === set.target.stage && c.name === (set.target as { cluster: string }).cluster);
+      this.workloads.forget(declared?.namespace ?? set.target.stage, set.target.cluster);
     }
     if (errors.length === 0) {
       target.failures = 0;
@@ -151,7 +163,9 @@ export class SetApplier {
         target.waiting = access.message;
         if (access.reason === 'NoKubeconfig') {
           const misses = (target.missingKubeconfig?.misses ?? 0) + 1;
-          const wait = this.o.driftMs() * Math.min(2 ** (misses - 1), MISSING_KUBECONFIG_MAX_INTERVALS);
+          const wait = this.o.clusterWatched?.(declared?.namespace ?? stage, cluster)
+            ? MISSING_KUBECONFIG_WATCHED_MS
+            : this.o.driftMs() * Math.min(2 ** (misses - 1), MISSING_KUBECONFIG_MAX_INTERVALS);
           target.missingKubeconfig = { misses, nextCheckAt: Date.now() + wait };
         } else target.missingKubeconfig = undefined;
         if (access.reason === 'BadKubeconfig') this.fail(target, id, 'addons', access.message, good);

@@ -118,4 +118,27 @@ describe('POST /hooks/git on a running reconciler', () => {
     expect(res.status).toBe(202);
     await until(async () => (await revisionOf('c')) === third, 20_000);
   });
+
+  it('puts back a hand edit as soon as its watch sees it, with the drift interval an hour away', async () => {
+    const path_ = `/api/v1/namespaces/${stage}/configmaps/cluster-a`;
+    const wanted = (await getObject(client, path_))!.data.version as string;
+    await client.request({ verb: 'patch', method: 'PATCH', path: path_, query: { fieldManager: 'kubectl-edit' }, contentType: 'application/merge-patch+json', body: { data: { version: 'edited-by-hand' } } });
+    const { ms } = await until(async () => (await getObject(client, path_))?.data?.version === wanted, 60_000);
+    expect(ms).toBeLessThan(3_600_000);
+    // And says so: an Event of the cluster's WorkloadCluster.
+    const events = () => client.request<{ items: Array<{ reason: string; message: string }> }>({ verb: 'list', method: 'GET', path: `/api/v1/namespaces/${stage}/events` });
+    await until(async () => (await events()).body.items.find((e) => e.reason === 'Configured' && /put back after a change outside git: .*ConfigMap\/hooks\/cluster-a/.test(e.message)), 60_000);
+  });
+
+  it('answers a reconcile request from its watch of WorkloadClusters, without a poll', async () => {
+    const at = new Date().toISOString();
+    await client.request({
+      verb: 'patch',
+      method: 'PATCH',
+      path: `/apis/clusterops.io/v1alpha1/namespaces/${stage}/workloadclusters/b`,
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { annotations: { 'clusterops.io/reconcile-requested-at': at } } },
+    });
+    await until(async () => (await getObject(client, `/apis/clusterops.io/v1alpha1/namespaces/${stage}/workloadclusters/b`))?.status?.lastHandledReconcileAt === at, 60_000);
+  });
 });
