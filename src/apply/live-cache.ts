@@ -6,8 +6,8 @@
  * acted on (plan.ts), so a copy that lags can cost a request, never a wrong apply.
  *
  * It also tells who changed what: a change of a managed object made by someone else (a new
- * generation, other labels or annotations, another uid, a delete; for kinds without a generation a
- * new resourceVersion) is told to `onDrift` with the object's ApplySet id, so a hand edit is put
+ * generation, a label or annotation taken away or changed, another uid, a delete; for kinds without
+ * a generation a new resourceVersion) is told to `onDrift` with the object's ApplySet id, so a hand edit is put
  * back when it happens, not at the next interval. Changes our own applies made are recognised by
  * the generation or resourceVersion they answered with, and not told.
  */
@@ -42,6 +42,10 @@ export class LiveCache {
   private readonly kinds = new Map<string, KindWatch>();
   /** What our own applies answered with, by refKey: the change they made is not drift. */
   private readonly own = new Map<string, { resourceVersion: string; generation?: number }>();
+  /** Objects our applies are writing now: what the watch says of them waits for the answer. */
+  private readonly inFlight = new Set<string>();
+  /** Changes seen of objects in flight, to judge once the apply answered. */
+  private readonly held = new Map<string, { partOf: string; before: LiveMeta; after?: LiveMeta }>();
   /** The group kinds a plan read for each ApplySet id. */
   private readonly readFor = new Map<string, Set<string>>();
 
@@ -68,9 +72,34 @@ export class LiveCache {
     return out;
   }
 
+  /** Our apply of an object starts: its watch events wait for applied() or applyFailed() (the event may come before the answer). */
+  applying(key: string): void {
+    this.inFlight.add(key);
+  }
+
   /** Records what our apply of an object answered with (its change is then not drift). */
   applied(key: string, answer: { resourceVersion: string; generation?: number }): void {
-    this.own.set(key, { resourceVersion: answer.resourceVersion, generation: answer.generation });
+    const own = { resourceVersion: answer.resourceVersion, generation: answer.generation };
+    this.own.set(key, own);
+    this.settle(key, own);
+  }
+
+  /** Our apply of an object failed: what the watch saw of it meanwhile was someone else's. */
+  applyFailed(key: string): void {
+    this.settle(key, undefined);
+  }
+
+  private settle(key: string, own: { resourceVersion: string; generation?: number } | undefined): void {
+    this.inFlight.delete(key);
+    const held = this.held.get(key);
+    this.held.delete(key);
+    if (!held) return;
+    // A delete seen while our apply (re)created the object is ours too (a replace).
+    if (!held.after) {
+      if (!own) this.onDrift({ partOf: held.partOf, key, what: 'deleted' });
+      return;
+    }
+    if (changedByOthers(held.before, held.after, own)) this.onDrift({ partOf: held.partOf, key, what: 'changed' });
   }
 
   /**
@@ -130,6 +159,12 @@ export class LiveCache {
     }
     const tell = before?.labels[PART_OF_LABEL];
     if (!before || !tell) return;
+    if (this.inFlight.has(key)) {
+      // Judged when our apply answers: keep the state before the first change seen, and the latest.
+      const held = this.held.get(key);
+      this.held.set(key, { partOf: tell, before: held?.before ?? before, after: type === 'DELETED' ? undefined : live });
+      return;
+    }
     if (type === 'DELETED') {
       this.own.delete(key);
       this.onDrift({ partOf: tell, key, what: 'deleted' });
@@ -143,7 +178,8 @@ export class LiveCache {
 /** Whether `after` differs from `before` in what we apply, and not by our own apply's answer. */
 function changedByOthers(before: LiveMeta, after: LiveMeta, own: { resourceVersion: string; generation?: number } | undefined): boolean {
   if (after.uid !== before.uid || after.deleting !== before.deleting) return true;
-  if (!sameRecord(before.labels, after.labels) || !sameRecord(before.annotations, after.annotations)) {
+  // Keys taken away or changed (a controller adding its own, as a Deployment's revision annotation, is not drift).
+  if (!keeps(before.labels, after.labels) || !keeps(before.annotations, after.annotations)) {
     return !own || own.resourceVersion !== after.resourceVersion;
   }
   if (after.generation !== undefined) {
@@ -154,9 +190,8 @@ function changedByOthers(before: LiveMeta, after: LiveMeta, own: { resourceVersi
   return !own || own.resourceVersion !== after.resourceVersion;
 }
 
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (a[k] !== b[k]) return false;
+/** Whether every entry of `before` is in `after` with the same value. */
+function keeps(before: Record<string, string>, after: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(before)) if (after[k] !== v) return false;
   return true;
 }

@@ -79,6 +79,18 @@ function pendingRecord(p: PlannedObject): InventoryEntry {
 }
 
 async function serverSideApply(rm: ResourceManager, p: PlannedObject, info: ResourceInfo, force: boolean) {
+  rm.liveCache?.applying(p.key);
+  try {
+    const res = await sendApply(rm, p, info, force);
+    rm.liveCache?.applied(p.key, res.body.metadata);
+    return res;
+  } catch (error) {
+    rm.liveCache?.applyFailed(p.key);
+    throw error;
+  }
+}
+
+function sendApply(rm: ResourceManager, p: PlannedObject, info: ResourceInfo, force: boolean) {
   return rm.api.request<LiveObject>({
     verb: 'apply',
     method: 'PATCH',
@@ -138,17 +150,22 @@ async function applyObject(rm: ResourceManager, p: PlannedObject, options: Apply
   const info = p.info ?? (await rm.discovery.resolve(p.desired.apiVersion, p.desired.kind));
   try {
     const res = await serverSideApply(rm, p, info, options.force ?? false);
-    rm.liveCache?.applied(p.key, res.body.metadata);
     const action: Action = res.status === 201 ? 'created' : changedByApply(p, res.body) ? 'configured' : 'unchanged';
     return { action, record: recordOf(p, res.body) };
   } catch (error) {
     const described = describeObjectError(p.ref, error);
     if (!(described instanceof ImmutableFieldError && options.forceReplace)) throw described;
   }
-  await deleteForReplace(rm, p, info);
+  // The delete is ours: what the watch sees of it waits for the apply that follows.
+  rm.liveCache?.applying(p.key);
+  try {
+    await deleteForReplace(rm, p, info);
+  } catch (error) {
+    rm.liveCache?.applyFailed(p.key);
+    throw error;
+  }
   try {
     const res = await serverSideApply(rm, p, info, options.force ?? false);
-    rm.liveCache?.applied(p.key, res.body.metadata);
     return { action: 'configured', reason: 'replaced', record: recordOf(p, res.body) };
   } catch (error) {
     throw describeObjectError(p.ref, error);

@@ -54,7 +54,8 @@ export class ResourceManager {
   readonly waitTimeoutMs: number;
   readonly onProgress: (progress: Progress) => void;
   readonly prerequisiteCrds: readonly KubeObject[];
-  readonly liveCache: LiveCache | undefined;
+  /** Watches plans read from (see ResourceManagerOptions.liveCache); set by a reconciler once it runs for long. */
+  liveCache: LiveCache | undefined;
   private prerequisitesInstalled: Promise<void> | undefined;
 
   constructor(

@@ -103,6 +103,8 @@ export class Informer<T extends WatchedObject> {
           this.failing = false;
         }
         this.synced();
+        // Stopped while listing: no new watch (the client may be closed by now).
+        if (this.abort.signal.aborted) return;
         resourceVersion = await this.watch(resourceVersion);
         failures = 0;
       } catch (error) {

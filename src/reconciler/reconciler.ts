@@ -117,7 +117,7 @@ export class Reconciler {
   /** Sets a pass left undone because a newer revision pre-empted it, with the kind of pass they were due for. */
   private readonly carried = new Map<string, 'revision' | 'drift'>();
   /** The management cluster's managed objects, watched (KubeClient only): drift is seen as it happens, and plans list nothing. */
-  private readonly liveCache: LiveCache | undefined;
+  private liveCache: LiveCache | undefined;
   /** Management sets a watch saw changed by someone else, to put back now. */
   private readonly drifted = new Set<string>();
   /** When each set was last checked for drift by a full plan, although its watches were current. */
@@ -128,8 +128,7 @@ export class Reconciler {
   constructor(private readonly o: ReconcilerOptions) {
     this.logger = o.logger;
     const inventoryNamespace = o.inventoryNamespace ?? INVENTORY_NAMESPACE;
-    if (o.api instanceof KubeClient) this.liveCache = new LiveCache(o.api, (d) => this.onDrift(d));
-    this.rm = new ResourceManager(o.api, { inventoryNamespace, prerequisiteCrds: [workloadClusterCrd()], liveCache: this.liveCache });
+    this.rm = new ResourceManager(o.api, { inventoryNamespace, prerequisiteCrds: [workloadClusterCrd()] });
     this.status = new StatusWriter(o.api);
     this.events = new EventRecorder(o.api, o.logger);
     // A reconcile request fetches the source first, as `flux reconcile --with-source` does; a resume applies at once.
@@ -246,6 +245,11 @@ export class Reconciler {
     );
     // Watched, requests are told as they are made; otherwise they are polled.
     this.requests.start();
+    // A reconciler that runs for long watches what it manages (a single pass, runOnce, lists it).
+    if (this.o.api instanceof KubeClient) {
+      this.liveCache ??= new LiveCache(this.o.api, (d) => this.onDrift(d));
+      this.rm.liveCache = this.liveCache;
+    }
     if (!this.requests.watched) this.timers.push(setInterval(() => void this.pollRequests(), this.o.requestPollMs ?? 5_000));
     signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }

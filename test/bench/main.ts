@@ -12,6 +12,8 @@ const PARTS: Record<string, () => Promise<unknown>> = {
   synth: async () => runSynthBench(),
   apply: async () => (await import('./apply-bench.js')).runApplyBench(),
   reconciler: async () => (await import('./reconciler-bench.js')).runReconcilerBench(),
+  // One replica with 1,000 clusters: first full apply, latency, requests at rest, memory.
+  scale: async () => (await import('./reconciler-bench.js')).runReconcilerBench(1000),
   sandbox: async () => (await import('./sandbox-bench.js')).runSandboxBench(),
   cli: async () => (await import('./cli-bench.js')).runCliBench(),
   'engine-peer': async () => (await import('./engine-peer-bench.js')).runEnginePeerBench(),
