@@ -89,7 +89,11 @@ export class SetApplier {
     const contentChanged = target.appliedHash !== target.hash;
     const drift = !contentChanged && pass === 'drift' ? counts.created + counts.configured : 0;
     this.o.metrics.recordApply(id, pass, seconds, cs, drift);
-    target.lastCounts = { ...counts, errors: cs.errors.length };
+    // The last ChangeSet that did something (or failed): a pass that changed nothing keeps it, so a
+    // drift check at rest rewrites no status of the stage's clusters.
+    if (cs.hasChanges || cs.errors.length > 0 || counts.skipped > 0 || !target.lastCounts || target.lastCounts.errors > 0) {
+      target.lastCounts = { ...counts, errors: cs.errors.length };
+    }
     const errors = cs.errors.map((e) => e.message);
     const wasFailing = target.failures > 0;
     const previous = target.appliedSet;
